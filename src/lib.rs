@@ -1,0 +1,21 @@
+//! thriftjit: a dynamic Thrift engine. IDL is loaded at runtime; every struct
+//! type gets codecs without generated source.
+//!
+//! ```text
+//!  .thrift text ─ idl::parse ─▶ ast::Document ─ schema::Loader ─▶ Schema
+//!                                                                  │
+//!                                    layout: one StructLayout per struct type
+//!                                     ├─▶ interp: table-driven codec (the reference, always there)
+//!                                     └─▶ jit: Cranelift code per type (lazy, may decline a type)
+//!                                                  ▼
+//!                            engine::Codec picks the engine per type
+//!                                                  ▼
+//!            value (arena-backed messages) ◀──▶ wire bytes (Binary, Compact) ◀──▶ JSON
+//! ```
+//!
+//! Stages: [`idl`] parses one file into a faithful syntax tree with spans;
+//! [`schema`] loads a file set with its includes and resolves it into a
+//! [`schema::Schema`] that every later stage reads.
+
+pub mod idl;
+pub mod schema;
