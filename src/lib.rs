@@ -17,5 +17,10 @@
 //! [`schema`] loads a file set with its includes and resolves it into a
 //! [`schema::Schema`] that every later stage reads.
 
+pub mod error;
 pub mod idl;
+pub mod interp;
+pub mod layout;
 pub mod schema;
+pub mod value;
+pub mod wire;

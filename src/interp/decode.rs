@@ -1,0 +1,248 @@
+//! The table-driven decoder: walks a [`StructLayout`] and writes blocks into
+//! the arena. Monomorphised per protocol through [`ProtocolReader`].
+
+use std::ptr::NonNull;
+
+use crate::error::{DecodeError, DecodeErrorKind, PathSegment};
+use crate::layout::{EntryLayout, Layouts, RawSlice, StructLayout, UnknownField, ValueKind};
+use crate::value::{Arena, new_block};
+use crate::wire::{FieldHeader, Protocol, ProtocolReader, skip, ttype};
+
+/// Decoder state for one message.
+pub(crate) struct Decoder<'l, 'a, R> {
+    pub r: R,
+    pub arena: &'l mut Arena,
+    pub layouts: &'l Layouts,
+    /// Copy strings into the arena instead of aliasing the input.
+    pub copy_strings: bool,
+    pub _input: std::marker::PhantomData<&'a [u8]>,
+}
+
+/// The outcome of reading a value whose header matched: `Ok(true)` read,
+/// `Ok(false)` an element type inside it does not match the IDL (the caller
+/// rewinds and keeps the whole field as unknown).
+type Read = Result<bool, DecodeError>;
+
+#[cold]
+fn depth_error(at: usize) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::DepthLimit, at)
+}
+
+impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
+    /// Decodes one struct of `layout` into `block` (already holding the template).
+    pub fn decode_struct(&mut self, layout: &StructLayout, block: NonNull<u8>, depth: u32) -> Result<(), DecodeError> {
+        let saved = self.r.struct_begin();
+        let base = block.as_ptr();
+        // Presence bits of the first word accumulate here and are stored once.
+        let mut seen0: u64 = 0;
+        let mut unknown_tail: *mut UnknownField = std::ptr::null_mut();
+        loop {
+            let field_start = self.r.pos();
+            let h = self.r.field_header()?;
+            if h.ttype == ttype::STOP {
+                break;
+            }
+            if let Some(i) = layout.field_index(h.id) {
+                let f = &layout.fields[i];
+                if f.ttype == h.ttype {
+                    let value_start = self.r.pos();
+                    // SAFETY: `f.offset` is a slot of this block sized for `f.kind`.
+                    let slot = unsafe { NonNull::new_unchecked(base.add(f.offset)) };
+                    let ok = self
+                        .read_value(&f.kind, h, slot, depth)
+                        .map_err(|e| e.within(PathSegment::Field(layout.name.clone(), f.name.clone())))?;
+                    if ok {
+                        if f.index < 64 {
+                            seen0 |= f.presence_mask();
+                        } else {
+                            // SAFETY: presence words are part of every block.
+                            unsafe { *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask() };
+                        }
+                        continue;
+                    }
+                    self.r.set_pos(value_start);
+                }
+            }
+            let _ = field_start;
+            self.keep_unknown(layout, block, &mut unknown_tail, h, depth)?;
+        }
+        self.r.struct_end(saved);
+        // SAFETY: word 0 of the presence bitmap is part of every block.
+        let word0 = unsafe { &mut *(base as *mut u64) };
+        *word0 |= seen0;
+        if layout.is_union() {
+            self.check_union(layout, block, seen0)?;
+        }
+        if !layout.complex_defaults.is_empty() {
+            crate::value::apply_defaults(self.layouts, layout, block, self.arena);
+        }
+        for (w, &req) in layout.required.iter().enumerate() {
+            // SAFETY: presence words `0..presence_words` are part of every block.
+            let word = unsafe { *(base.add(w * 8) as *const u64) };
+            if word & req != req {
+                let missing = (req & !word).trailing_zeros() as usize + w * 64;
+                let f = &layout.fields[missing];
+                return Err(DecodeError::with_detail(
+                    DecodeErrorKind::MissingRequired,
+                    self.r.pos(),
+                    format!("required field `{}` (id {}) of `{}` is missing", f.name, f.id, layout.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn check_union(&self, layout: &StructLayout, block: NonNull<u8>, seen0: u64) -> Result<(), DecodeError> {
+        let mut set = seen0.count_ones();
+        for w in 1..layout.presence_words {
+            // SAFETY: presence words are part of every block.
+            set += unsafe { *(block.as_ptr().add(w * 8) as *const u64) }.count_ones();
+        }
+        if set > 1 {
+            return Err(DecodeError::with_detail(
+                DecodeErrorKind::UnionMultiple,
+                self.r.pos(),
+                format!("{set} fields of `{}` are set", layout.name),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Skips the value of an unknown field and records it on the block.
+    #[cold]
+    fn keep_unknown(
+        &mut self,
+        layout: &StructLayout,
+        block: NonNull<u8>,
+        tail: &mut *mut UnknownField,
+        h: FieldHeader,
+        depth: u32,
+    ) -> Result<(), DecodeError> {
+        let start = self.r.pos();
+        let encoding = match (h.bool_value, R::PROTOCOL) {
+            (Some(b), _) => 2 + b as u8,
+            (None, Protocol::Binary) => 0,
+            (None, Protocol::Compact) => 1,
+        };
+        if h.bool_value.is_none() {
+            skip(&mut self.r, h.ttype, depth).map_err(|e| {
+                e.within(PathSegment::Field(layout.name.clone(), format!("<unknown field {}>", h.id).into()))
+            })?;
+        }
+        let range = start..self.r.pos();
+        let data = self.string_ptr(range.clone());
+        let rec = self.arena.alloc(std::mem::size_of::<UnknownField>()).as_ptr() as *mut UnknownField;
+        // SAFETY: `rec` is a fresh arena block sized and aligned (8) for an
+        // `UnknownField`; `tail` is null or the previous record of this block.
+        unsafe {
+            rec.write(UnknownField {
+                next: std::ptr::null(),
+                data,
+                len: range.len(),
+                id: h.id,
+                ttype: h.ttype,
+                encoding,
+            });
+            if tail.is_null() {
+                *(block.as_ptr().add(layout.unknown_offset) as *mut *const UnknownField) = rec;
+            } else {
+                (**tail).next = rec;
+            }
+        }
+        *tail = rec;
+        Ok(())
+    }
+
+    /// A pointer to the bytes `range` of the input, or to an arena copy.
+    #[inline]
+    fn string_ptr(&mut self, range: std::ops::Range<usize>) -> *const u8 {
+        let bytes = &self.r.buf()[range];
+        if self.copy_strings && !bytes.is_empty() { self.arena.alloc_bytes(bytes).as_ptr() } else { bytes.as_ptr() }
+    }
+
+    /// Reads a field's value (the header matched `kind`'s wire type).
+    #[inline]
+    fn read_value(&mut self, kind: &ValueKind, h: FieldHeader, slot: NonNull<u8>, depth: u32) -> Read {
+        if let (ValueKind::Bool, Some(b)) = (kind, h.bool_value) {
+            // SAFETY: a bool slot is one byte.
+            unsafe { *slot.as_ptr() = b as u8 };
+            return Ok(true);
+        }
+        self.read_elem(kind, slot, depth)
+    }
+
+    /// Reads one value of `kind` into `slot` (fields and container elements alike).
+    fn read_elem(&mut self, kind: &ValueKind, slot: NonNull<u8>, depth: u32) -> Read {
+        let p = slot.as_ptr();
+        // SAFETY: for every write below, `slot` has room for `kind.size()`
+        // bytes, in a block or element array of this arena.
+        unsafe {
+            match kind {
+                ValueKind::Bool => *p = self.r.read_bool()? as u8,
+                ValueKind::I8 => *p = self.r.read_i8()? as u8,
+                ValueKind::I16 => std::ptr::write_unaligned(p as *mut i16, self.r.read_i16()?),
+                ValueKind::I32 | ValueKind::Enum(_) => std::ptr::write_unaligned(p as *mut i32, self.r.read_i32()?),
+                ValueKind::I64 => std::ptr::write_unaligned(p as *mut i64, self.r.read_i64()?),
+                ValueKind::Double => std::ptr::write_unaligned(p as *mut f64, self.r.read_double()?),
+                ValueKind::Uuid => std::ptr::write_unaligned(p as *mut [u8; 16], self.r.read_uuid()?),
+                ValueKind::String | ValueKind::Binary => {
+                    let range = self.r.read_bytes()?;
+                    let len = range.len();
+                    let ptr = self.string_ptr(range);
+                    std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr, len });
+                }
+                ValueKind::Struct(id) => {
+                    let depth = depth.checked_sub(1).ok_or_else(|| depth_error(self.r.pos()))?;
+                    let layout = self.layouts.get(*id);
+                    let block = new_block(self.arena, layout);
+                    self.decode_struct(layout, block, depth)?;
+                    std::ptr::write_unaligned(p as *mut *mut u8, block.as_ptr());
+                }
+                ValueKind::List(e) | ValueKind::Set(e) => {
+                    let depth = depth.checked_sub(1).ok_or_else(|| depth_error(self.r.pos()))?;
+                    let (elem, n) = self.r.list_header()?;
+                    if n > 0 && elem != e.ttype() {
+                        return Ok(false);
+                    }
+                    let stride = e.size();
+                    let base =
+                        if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(stride * n).as_ptr() };
+                    for i in 0..n {
+                        let ok = self
+                            .read_elem(e, NonNull::new_unchecked(base.add(i * stride)), depth)
+                            .map_err(|err| err.within(PathSegment::Index(i)))?;
+                        if !ok {
+                            return Ok(false);
+                        }
+                    }
+                    std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
+                }
+                ValueKind::Map(k, v) => {
+                    let depth = depth.checked_sub(1).ok_or_else(|| depth_error(self.r.pos()))?;
+                    let (kt, vt, n) = self.r.map_header()?;
+                    if n > 0 && (kt != k.ttype() || vt != v.ttype()) {
+                        return Ok(false);
+                    }
+                    let el = EntryLayout::of(k, v);
+                    let base =
+                        if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(el.stride * n).as_ptr() };
+                    for i in 0..n {
+                        let at = base.add(i * el.stride);
+                        let ok = self
+                            .read_elem(k, NonNull::new_unchecked(at), depth)
+                            .map_err(|err| err.within(PathSegment::MapEntry(i)))?
+                            && self
+                                .read_elem(v, NonNull::new_unchecked(at.add(el.value_offset)), depth)
+                                .map_err(|err| err.within(PathSegment::MapEntry(i)))?;
+                        if !ok {
+                            return Ok(false);
+                        }
+                    }
+                    std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
+                }
+            }
+        }
+        Ok(true)
+    }
+}
