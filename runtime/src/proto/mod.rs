@@ -31,6 +31,8 @@ pub mod framed;
 #[cfg(test)]
 mod golden;
 mod headers;
+#[cfg(test)]
+mod proptests;
 mod read;
 mod skip;
 pub mod theader;
