@@ -20,6 +20,7 @@
 pub mod error;
 pub mod idl;
 pub mod interp;
+pub mod jit;
 pub mod layout;
 pub mod schema;
 pub mod value;

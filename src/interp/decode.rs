@@ -37,7 +37,6 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
         let mut seen0: u64 = 0;
         let mut unknown_tail: *mut UnknownField = std::ptr::null_mut();
         loop {
-            let field_start = self.r.pos();
             let h = self.r.field_header()?;
             if h.ttype == ttype::STOP {
                 break;
@@ -63,15 +62,21 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
                     self.r.set_pos(value_start);
                 }
             }
-            let _ = field_start;
             self.keep_unknown(layout, block, &mut unknown_tail, h, depth)?;
         }
         self.r.struct_end(saved);
         // SAFETY: word 0 of the presence bitmap is part of every block.
-        let word0 = unsafe { &mut *(base as *mut u64) };
-        *word0 |= seen0;
+        unsafe { *(base as *mut u64) |= seen0 };
+        self.finish_struct(layout, block)
+    }
+
+    /// The checks at the end of a struct, after its presence bits are
+    /// stored: at most one field of a union, IDL defaults of absent fields,
+    /// required fields present.
+    pub fn finish_struct(&mut self, layout: &StructLayout, block: NonNull<u8>) -> Result<(), DecodeError> {
+        let base = block.as_ptr();
         if layout.is_union() {
-            self.check_union(layout, block, seen0)?;
+            self.check_union(layout, block)?;
         }
         if !layout.complex_defaults.is_empty() {
             crate::value::apply_defaults(self.layouts, layout, block, self.arena);
@@ -93,9 +98,9 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
     }
 
     #[cold]
-    fn check_union(&self, layout: &StructLayout, block: NonNull<u8>, seen0: u64) -> Result<(), DecodeError> {
-        let mut set = seen0.count_ones();
-        for w in 1..layout.presence_words {
+    fn check_union(&self, layout: &StructLayout, block: NonNull<u8>) -> Result<(), DecodeError> {
+        let mut set = 0;
+        for w in 0..layout.presence_words {
             // SAFETY: presence words are part of every block.
             set += unsafe { *(block.as_ptr().add(w * 8) as *const u64) }.count_ones();
         }
@@ -111,7 +116,7 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
 
     /// Skips the value of an unknown field and records it on the block.
     #[cold]
-    fn keep_unknown(
+    pub fn keep_unknown(
         &mut self,
         layout: &StructLayout,
         block: NonNull<u8>,
@@ -173,7 +178,7 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
     }
 
     /// Reads one value of `kind` into `slot` (fields and container elements alike).
-    fn read_elem(&mut self, kind: &ValueKind, slot: NonNull<u8>, depth: u32) -> Read {
+    pub fn read_elem(&mut self, kind: &ValueKind, slot: NonNull<u8>, depth: u32) -> Read {
         let p = slot.as_ptr();
         // SAFETY: for every write below, `slot` has room for `kind.size()`
         // bytes, in a block or element array of this arena.

@@ -6,7 +6,7 @@ use std::ptr::NonNull;
 
 use crate::error::{EncodeError, EncodeErrorKind};
 use crate::idl::ast::Requiredness;
-use crate::layout::{EntryLayout, Layouts, RawSlice, StructLayout, UnknownField, ValueKind};
+use crate::layout::{EntryLayout, FieldLayout, Layouts, RawSlice, StructLayout, UnknownField, ValueKind};
 use crate::wire::{BinaryReader, CompactReader, Protocol, ProtocolReader, ProtocolWriter, ttype};
 
 /// Longest string, binary or container the protocols can express (an i32 length).
@@ -48,23 +48,35 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
             }
             // SAFETY: the field is set, so its slot holds a value of `f.kind`.
             let slot = unsafe { NonNull::new_unchecked(base.add(f.offset)) };
-            if let ValueKind::Bool = f.kind {
-                // SAFETY: a bool slot is one byte.
-                self.w.field_bool(f.id, unsafe { *slot.as_ptr() } != 0);
-                continue;
-            }
-            self.w.field_header(f.ttype, f.id);
-            self.write_elem(&f.kind, slot, depth).map_err(|e| within(e, &layout.name, &f.name))?;
+            self.write_field(f, slot, depth).map_err(|e| within(e, &layout.name, &f.name))?;
         }
+        self.write_unknowns(layout, block, depth)?;
+        self.w.field_stop();
+        self.w.struct_end(saved);
+        Ok(())
+    }
+
+    /// Writes one set field: its header and its value.
+    pub fn write_field(&mut self, f: &FieldLayout, slot: NonNull<u8>, depth: u32) -> Result<(), EncodeError> {
+        if let ValueKind::Bool = f.kind {
+            // SAFETY: a bool slot is one byte.
+            self.w.field_bool(f.id, unsafe { *slot.as_ptr() } != 0);
+            return Ok(());
+        }
+        self.w.field_header(f.ttype, f.id);
+        self.write_elem(&f.kind, slot, depth)
+    }
+
+    /// Writes the unknown fields kept on a block.
+    pub fn write_unknowns(&mut self, layout: &StructLayout, block: NonNull<u8>, depth: u32) -> Result<(), EncodeError> {
         // SAFETY: the unknown-list slot is part of every block.
-        let mut u: *const UnknownField = unsafe { *(base.add(layout.unknown_offset) as *const *const UnknownField) };
+        let mut u: *const UnknownField =
+            unsafe { *(block.as_ptr().add(layout.unknown_offset) as *const *const UnknownField) };
         // SAFETY: records form a null-terminated list in the arena.
         while let Some(rec) = unsafe { u.as_ref() } {
             self.write_unknown(rec, depth)?;
             u = rec.next;
         }
-        self.w.field_stop();
-        self.w.struct_end(saved);
         Ok(())
     }
 

@@ -26,8 +26,8 @@ use crate::wire::{
     Sink, ttype,
 };
 
-use decode::Decoder;
-use encode::Encoder;
+pub(crate) use decode::Decoder;
+pub(crate) use encode::Encoder;
 
 /// Options of a decode.
 #[derive(Clone, Debug)]

@@ -1,0 +1,595 @@
+//! Cranelift IR of a Binary-protocol decoder for one struct type.
+//!
+//! Shape (see the module docs of `jit`): fields are expected in declaration
+//! order. `check_k` tests, with **one bounds check** covering the header and a
+//! fixed-size value, that the next 3 header bytes are exactly field k's
+//! (type and id as one constant) and decodes the value inline, storing at a
+//! constant offset and ORing a constant into the presence register; then it
+//! falls through to `check_{k+1}`. Anything else goes to `dispatch`, which
+//! reads the header generically and jumps by id (a `Switch`) to `read_k`,
+//! after which the chain resumes at `check_{k+1}`. Unknown fields, fields
+//! whose value the JIT does not inline (maps, nested containers, uuids),
+//! allocation and the end-of-struct checks call helpers.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I8, I16, I32, I64};
+use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_frontend::{FunctionBuilder, Switch, Variable};
+
+use super::rt::{DecodeCtx, ERROR, Helpers, MISMATCH, OK};
+use crate::layout::{FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
+use crate::schema::StructId;
+
+/// How the JIT reads a field's value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// A fixed-size scalar read inline: (bytes on the wire).
+    Scalar(u32),
+    /// A string/binary read inline (aliased or copied).
+    Bytes,
+    /// A struct: allocate a block and call the child's decoder.
+    Struct(StructId),
+    /// A list/set of fixed-size scalars: one count check, then a loop without checks.
+    ScalarList(u32),
+    /// A list/set of strings.
+    BytesList,
+    /// A list/set of structs.
+    StructList(StructId),
+    /// The interpreter reads it (through a helper).
+    Interp,
+}
+
+fn plan(kind: &ValueKind) -> Plan {
+    fn scalar(k: &ValueKind) -> Option<u32> {
+        Some(match k {
+            ValueKind::Bool | ValueKind::I8 => 1,
+            ValueKind::I16 => 2,
+            ValueKind::I32 | ValueKind::Enum(_) => 4,
+            ValueKind::I64 | ValueKind::Double => 8,
+            _ => return None,
+        })
+    }
+    if let Some(n) = scalar(kind) {
+        return Plan::Scalar(n);
+    }
+    match kind {
+        ValueKind::String | ValueKind::Binary => Plan::Bytes,
+        ValueKind::Struct(id) => Plan::Struct(*id),
+        ValueKind::List(e) | ValueKind::Set(e) => match (&**e, scalar(e)) {
+            (_, Some(n)) => Plan::ScalarList(n),
+            (ValueKind::String | ValueKind::Binary, _) => Plan::BytesList,
+            (ValueKind::Struct(id), _) => Plan::StructList(*id),
+            _ => Plan::Interp,
+        },
+        _ => Plan::Interp,
+    }
+}
+
+/// Signature of every generated decoder: `(ctx, block, depth) -> status`.
+pub(crate) fn signature(call_conv: cranelift_codegen::isa::CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+fn native() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+struct Gen<'a, 'b> {
+    b: &'a mut FunctionBuilder<'b>,
+    layouts: &'a Layouts,
+    layout: &'a StructLayout,
+    call_conv: cranelift_codegen::isa::CallConv,
+    ctx: Value,
+    block: Value,
+    depth: Value,
+    buf: Value,
+    len: Value,
+    pos: Variable,
+    seen: Variable,
+    error: Block,
+}
+
+/// Builds the decoder of `layout` into `b` (an empty function with [`signature`]).
+pub(crate) fn build(
+    b: &mut FunctionBuilder<'_>,
+    layouts: &Layouts,
+    layout: &StructLayout,
+    call_conv: cranelift_codegen::isa::CallConv,
+) {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let (ctx, block, depth) = (params[0], params[1], params[2]);
+    let buf = b.ins().load(I64, native(), ctx, DecodeCtx::BUF);
+    let len = b.ins().load(I64, native(), ctx, DecodeCtx::LEN);
+    let pos = b.declare_var(I64);
+    let p0 = b.ins().load(I64, native(), ctx, DecodeCtx::POS);
+    b.def_var(pos, p0);
+    let seen = b.declare_var(I64);
+    let zero = b.ins().iconst(I64, 0);
+    b.def_var(seen, zero);
+    let error = b.create_block();
+    let mut g = Gen { b, layouts, layout, call_conv, ctx, block, depth, buf, len, pos, seen, error };
+    g.body();
+    g.b.switch_to_block(g.error);
+    let e = g.b.ins().iconst(I32, i64::from(ERROR));
+    g.b.ins().return_(&[e]);
+    g.b.seal_all_blocks();
+}
+
+impl Gen<'_, '_> {
+    fn body(&mut self) {
+        let n = self.layout.fields.len();
+        let checks: Vec<Block> = (0..n).map(|_| self.b.create_block()).collect();
+        let reads: Vec<Block> = (0..n).map(|_| self.b.create_block()).collect();
+        let check_end = self.b.create_block();
+        let dispatch = self.b.create_block();
+        let done = self.b.create_block();
+        let unknown = self.b.create_block();
+        self.b.append_block_param(unknown, I64); // wire type
+        self.b.append_block_param(unknown, I64); // field id
+        let next = |k: usize| if k + 1 < n { checks[k + 1] } else { check_end };
+
+        self.b.ins().jump(if n > 0 { checks[0] } else { check_end }, &[]);
+
+        for k in 0..n {
+            let f = &self.layout.fields[k];
+            // check_k: the expected header, with one bounds check for header + fixed value.
+            self.b.switch_to_block(checks[k]);
+            let p = self.plan_field(f);
+            let need = 3 + match p {
+                Plan::Scalar(size) => i64::from(size),
+                Plan::Bytes => 4,
+                Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
+                Plan::Struct(_) | Plan::Interp => 1,
+            };
+            let pos = self.b.use_var(self.pos);
+            let end = self.b.ins().iadd_imm_s(pos, need);
+            let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
+            let load_hdr = self.b.create_block();
+            self.b.ins().brif(short, dispatch, &[], load_hdr, &[]);
+            self.b.switch_to_block(load_hdr);
+            let addr = self.b.ins().iadd(self.buf, pos);
+            let word = self.load_be(I32, addr, 0);
+            let word = self.b.ins().uextend(I64, word);
+            let hdr = self.b.ins().ushr_imm_s(word, 8);
+            let expected = (i64::from(f.ttype) << 16) | i64::from(f.id as u16);
+            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
+            let fast = self.b.create_block();
+            self.b.ins().brif(hit, fast, &[], dispatch, &[]);
+            self.b.switch_to_block(fast);
+            let after_hdr = self.b.ins().iadd_imm_s(pos, 3);
+            self.b.def_var(self.pos, after_hdr);
+            // Header and (for fixed sizes) value are in bounds: read without checks.
+            self.read_value(k, f, p, true, next(k), unknown);
+
+            // read_k: reached from dispatch (header consumed), checks its own bounds.
+            self.b.switch_to_block(reads[k]);
+            self.read_value(k, f, p, false, next(k), unknown);
+        }
+
+        // After the last expected field: the stop byte, or back to dispatch.
+        self.b.switch_to_block(check_end);
+        let pos = self.b.use_var(self.pos);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
+        let load_stop = self.b.create_block();
+        self.b.ins().brif(short, dispatch, &[], load_stop, &[]);
+        self.b.switch_to_block(load_stop);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let t = self.b.ins().uload8(I64, native(), addr, 0);
+        let stop = self.b.create_block();
+        self.b.ins().brif(t, dispatch, &[], stop, &[]);
+        self.b.switch_to_block(stop);
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(done, &[]);
+
+        // dispatch: a generic header read, then by id.
+        self.b.switch_to_block(dispatch);
+        let pos = self.b.use_var(self.pos);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
+        let have1 = self.b.create_block();
+        self.b.ins().brif(short, self.error, &[], have1, &[]);
+        self.b.switch_to_block(have1);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let t = self.b.ins().uload8(I64, native(), addr, 0);
+        let not_stop = self.b.create_block();
+        let stop = self.b.create_block();
+        self.b.ins().brif(t, not_stop, &[], stop, &[]);
+        self.b.switch_to_block(stop);
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(not_stop);
+        let end = self.b.ins().iadd_imm_s(pos, 3);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
+        let have3 = self.b.create_block();
+        self.b.ins().brif(short, self.error, &[], have3, &[]);
+        self.b.switch_to_block(have3);
+        let id = {
+            let v = self.load_be(I16, addr, 1);
+            self.b.ins().uextend(I64, v)
+        };
+        self.b.def_var(self.pos, end);
+        let mut switch = Switch::new();
+        let mut matches = Vec::with_capacity(n);
+        for f in self.layout.fields.iter() {
+            let m = self.b.create_block();
+            switch.set_entry(u128::from(f.id as u16), m);
+            matches.push(m);
+        }
+        let no_field = self.b.create_block();
+        switch.emit(self.b, id, no_field);
+        self.b.switch_to_block(no_field);
+        self.b.ins().jump(unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
+        for (k, f) in self.layout.fields.iter().enumerate() {
+            self.b.switch_to_block(matches[k]);
+            let same = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(f.ttype));
+            self.b.ins().brif(same, reads[k], &[], unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
+        }
+
+        // unknown(t, id): the interpreter skips and keeps it.
+        self.b.switch_to_block(unknown);
+        let args = self.b.block_params(unknown).to_vec();
+        self.sync_pos();
+        let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
+        let status =
+            self.call_helper(Helpers::UNKNOWN, &[I64; 6], &[self.ctx, self.block, sid, args[0], args[1], self.depth]);
+        self.check_status(status);
+        self.reload_pos();
+        self.b.ins().jump(dispatch, &[]);
+
+        // done: store the presence bits once, then the end-of-struct checks.
+        self.b.switch_to_block(done);
+        let seen = self.b.use_var(self.seen);
+        let w0 = self.b.ins().load(I64, native(), self.block, 0);
+        let w0 = self.b.ins().bor(w0, seen);
+        self.b.ins().store(native(), w0, self.block, 0);
+        self.sync_pos();
+        let l = self.layout;
+        if l.is_union() || !l.complex_defaults.is_empty() || l.required.iter().any(|w| *w != 0) {
+            let sid = self.b.ins().iconst(I64, i64::from(l.id.0));
+            let status = self.call_helper(Helpers::STRUCT_END, &[I64; 3], &[self.ctx, self.block, sid]);
+            self.check_status(status);
+        }
+        let ok = self.b.ins().iconst(I32, i64::from(OK));
+        self.b.ins().return_(&[ok]);
+    }
+
+    fn plan_field(&self, f: &FieldLayout) -> Plan {
+        match plan(&f.kind) {
+            // Children the JIT declined are decoded by the interpreter.
+            Plan::Struct(id) | Plan::StructList(id) if !super::accepts(self.layouts.get(id)) => Plan::Interp,
+            p => p,
+        }
+    }
+
+    /// Reads field k's value at `pos` (header consumed), marks it present and
+    /// jumps to `next`. `checked` says the bounds of a fixed-size value were
+    /// already checked with the header.
+    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, checked: bool, next: Block, unknown: Block) {
+        let slot_off = f.offset as i32;
+        match p {
+            Plan::Scalar(size) => {
+                if !checked {
+                    self.need(i64::from(size));
+                }
+                let pos = self.b.use_var(self.pos);
+                let addr = self.b.ins().iadd(self.buf, pos);
+                self.load_scalar_store(&f.kind, addr, self.block, slot_off);
+                let p2 = self.b.ins().iadd_imm_s(pos, i64::from(size));
+                self.b.def_var(self.pos, p2);
+            }
+            Plan::Bytes => {
+                if !checked {
+                    self.need(4);
+                }
+                let (ptr, n) = self.read_bytes();
+                self.store_slice(ptr, n, self.block, slot_off);
+            }
+            Plan::Struct(id) => {
+                let child = self.decode_child(id, self.depth);
+                self.b.ins().store(native(), child, self.block, slot_off);
+            }
+            Plan::ScalarList(size) => self.read_list(f, p, size, checked, unknown),
+            Plan::BytesList | Plan::StructList(_) => self.read_list(f, p, 0, checked, unknown),
+            Plan::Interp => {
+                self.sync_pos();
+                let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
+                let idx = self.b.ins().iconst(I64, k as i64);
+                let status =
+                    self.call_helper(Helpers::FIELD_INTERP, &[I64; 5], &[self.ctx, self.block, sid, idx, self.depth]);
+                let is_ok = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(OK));
+                let ok_block = self.b.create_block();
+                let not_ok = self.b.create_block();
+                self.b.ins().brif(is_ok, ok_block, &[], not_ok, &[]);
+                self.b.switch_to_block(not_ok);
+                self.mismatch_or_error(status, f, unknown);
+                self.b.switch_to_block(ok_block);
+                self.reload_pos();
+            }
+        }
+        self.mark_present(f);
+        self.b.ins().jump(next, &[]);
+    }
+
+    /// On `MISMATCH` keep field `f` as unknown (its value starts at `pos`), else fail.
+    fn mismatch_or_error(&mut self, status: Value, f: &FieldLayout, unknown: Block) {
+        let is_mismatch = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(MISMATCH));
+        let t = self.b.ins().iconst(I64, i64::from(f.ttype));
+        let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
+        self.b.ins().brif(is_mismatch, unknown, &[BlockArg::Value(t), BlockArg::Value(id)], self.error, &[]);
+    }
+
+    fn mark_present(&mut self, f: &FieldLayout) {
+        if f.index < 64 {
+            let s = self.b.use_var(self.seen);
+            let s = self.b.ins().bor_imm_s(s, f.presence_mask() as i64);
+            self.b.def_var(self.seen, s);
+        } else {
+            let off = f.presence_offset() as i32;
+            let w = self.b.ins().load(I64, native(), self.block, off);
+            let w = self.b.ins().bor_imm_s(w, f.presence_mask() as i64);
+            self.b.ins().store(native(), w, self.block, off);
+        }
+    }
+
+    /// Loads a big-endian scalar of `kind` at `addr` and stores it natively at `dst + off`.
+    fn load_scalar_store(&mut self, kind: &ValueKind, addr: Value, dst: Value, off: i32) {
+        match kind {
+            ValueKind::Bool => {
+                let v = self.b.ins().uload8(I32, native(), addr, 0);
+                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+                self.b.ins().store(native(), nz, dst, off);
+            }
+            ValueKind::I8 => {
+                let v = self.b.ins().load(I8, native(), addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            ValueKind::I16 => {
+                let v = self.load_be(I16, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            ValueKind::I32 | ValueKind::Enum(_) => {
+                let v = self.load_be(I32, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            _ => {
+                // i64 and double: the same 8 bytes, byte-swapped.
+                let v = self.load_be(I64, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+        }
+    }
+
+    /// Reads a string at `pos` (4 length bytes already in bounds): returns (ptr, len).
+    fn read_bytes(&mut self) -> (Value, Value) {
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let n = {
+            let v = self.load_be(I32, addr, 0);
+            self.b.ins().sextend(I64, v)
+        };
+        let start = self.b.ins().iadd_imm_s(pos, 4);
+        let room = self.b.ins().isub(self.len, start);
+        // A negative length is a huge unsigned one: one comparison covers both.
+        let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThan, n, room);
+        let good = self.b.create_block();
+        self.b.ins().brif(bad, self.error, &[], good, &[]);
+        self.b.switch_to_block(good);
+        let ptr = self.b.ins().iadd(self.buf, start);
+        let end = self.b.ins().iadd(start, n);
+        self.b.def_var(self.pos, end);
+        let copy = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::COPY_STRINGS);
+        let copied = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, I64);
+        self.b.ins().brif(copy, copied, &[], join, &[BlockArg::Value(ptr)]);
+        self.b.switch_to_block(copied);
+        let c = self.call_helper_ptr(Helpers::COPY_BYTES, &[I64; 3], &[self.ctx, ptr, n]);
+        self.b.ins().jump(join, &[BlockArg::Value(c)]);
+        self.b.switch_to_block(join);
+        (self.b.block_params(join)[0], n)
+    }
+
+    fn store_slice(&mut self, ptr: Value, n: Value, dst: Value, off: i32) {
+        self.b.ins().store(native(), ptr, dst, off);
+        self.b.ins().store(native(), n, dst, off + std::mem::size_of::<*const u8>() as i32);
+    }
+
+    /// Allocates a block of type `id`, decodes it (through its compiled
+    /// function) one level deeper than `depth`, and returns it.
+    fn decode_child(&mut self, id: StructId, depth: Value) -> Value {
+        let ok = self.b.create_block();
+        self.b.ins().brif(depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        let d1 = self.b.ins().iadd_imm_s(depth, -1);
+        let sid = self.b.ins().iconst(I64, i64::from(id.0));
+        let child = self.call_helper_ptr(Helpers::NEW_BLOCK, &[I64; 2], &[self.ctx, sid]);
+        self.sync_pos();
+        let fns = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::FNS);
+        let f = self.b.ins().load(I64, native(), fns, (id.0 as i32) * 8);
+        let sig = self.b.import_signature(signature(self.call_conv));
+        let call = self.b.ins().call_indirect(sig, f, &[self.ctx, child, d1]);
+        let status = self.b.inst_results(call)[0];
+        self.check_status(status);
+        self.reload_pos();
+        child
+    }
+
+    /// A list or set (header at `pos`; 5 bytes in bounds when `checked`).
+    fn read_list(&mut self, f: &FieldLayout, p: Plan, size: u32, checked: bool, unknown: Block) {
+        let (ValueKind::List(elem) | ValueKind::Set(elem)) = &f.kind else {
+            unreachable!("a list plan has a list kind")
+        };
+        // The interpreter takes a level for the list before reading it.
+        let ok = self.b.create_block();
+        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        if !checked {
+            self.need(5);
+        }
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let et = self.b.ins().uload8(I64, native(), addr, 0);
+        let n = {
+            let v = self.load_be(I32, addr, 1);
+            self.b.ins().sextend(I64, v)
+        };
+        let start = self.b.ins().iadd_imm_s(pos, 5);
+        self.b.def_var(self.pos, start);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+        let nonneg = self.b.create_block();
+        self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
+        self.b.switch_to_block(nonneg);
+        let empty = self.b.create_block();
+        let some = self.b.create_block();
+        let store = self.b.create_block();
+        self.b.append_block_param(store, I64);
+        self.b.ins().brif(n, some, &[], empty, &[]);
+        self.b.switch_to_block(empty);
+        let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
+        self.b.ins().jump(store, &[BlockArg::Value(dangling)]);
+
+        self.b.switch_to_block(some);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(elem.ttype()));
+        let typed = self.b.create_block();
+        let mismatch = self.b.create_block();
+        self.b.ins().brif(same, typed, &[], mismatch, &[]);
+        self.b.switch_to_block(mismatch);
+        // Rewind to the value's start and keep the whole field as unknown.
+        let back = self.b.ins().iadd_imm_s(start, -5);
+        self.b.def_var(self.pos, back);
+        let t = self.b.ins().iconst(I64, i64::from(f.ttype));
+        let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
+        self.b.ins().jump(unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
+
+        self.b.switch_to_block(typed);
+        // count × minimum element size ≤ bytes left (the interpreter's check).
+        let min = match p {
+            Plan::ScalarList(s) => i64::from(s),
+            Plan::BytesList => 4,
+            _ => 1,
+        };
+        let need = self.b.ins().imul_imm_s(n, min);
+        let room = self.b.ins().isub(self.len, start);
+        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, room);
+        let fits = self.b.create_block();
+        self.b.ins().brif(too_many, self.error, &[], fits, &[]);
+        self.b.switch_to_block(fits);
+        let stride = elem.size() as i64;
+        let bytes = self.b.ins().imul_imm_s(n, stride);
+        let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+
+        // for i in 0..n
+        let head = self.b.create_block();
+        self.b.append_block_param(head, I64);
+        let body = self.b.create_block();
+        let exit = self.b.create_block();
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let i = self.b.block_params(head)[0];
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        self.b.switch_to_block(body);
+        let off = self.b.ins().imul_imm_s(i, stride);
+        let dst = self.b.ins().iadd(arr, off);
+        match p {
+            Plan::ScalarList(_) => {
+                // In bounds by the count check: count × size ≤ bytes left.
+                let pos = self.b.use_var(self.pos);
+                let src = self.b.ins().iadd(self.buf, pos);
+                self.load_scalar_store(elem, src, dst, 0);
+                let p2 = self.b.ins().iadd_imm_s(pos, i64::from(size));
+                self.b.def_var(self.pos, p2);
+            }
+            Plan::BytesList => {
+                self.need(4);
+                let (ptr, len) = self.read_bytes();
+                self.store_slice(ptr, len, dst, 0);
+            }
+            Plan::StructList(id) => {
+                let child = self.decode_child(id, d1);
+                self.b.ins().store(native(), child, dst, 0);
+            }
+            _ => unreachable!("only list plans reach here"),
+        }
+        let i1 = self.b.ins().iadd_imm_s(i, 1);
+        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+        self.b.switch_to_block(exit);
+        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
+
+        self.b.switch_to_block(store);
+        let ptr = self.b.block_params(store)[0];
+        self.store_slice(ptr, n, self.block, f.offset as i32);
+    }
+
+    /// Fails unless `n` more bytes are in the input.
+    fn need(&mut self, n: i64) {
+        let pos = self.b.use_var(self.pos);
+        let end = self.b.ins().iadd_imm_s(pos, n);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
+        let ok = self.b.create_block();
+        self.b.ins().brif(short, self.error, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    fn sync_pos(&mut self) {
+        let pos = self.b.use_var(self.pos);
+        self.b.ins().store(native(), pos, self.ctx, DecodeCtx::POS);
+    }
+
+    fn reload_pos(&mut self) {
+        let pos = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::POS);
+        self.b.def_var(self.pos, pos);
+    }
+
+    /// Returns `status` from this function unless it is `OK`.
+    fn check_status(&mut self, status: Value) {
+        let ok = self.b.create_block();
+        let fail = self.b.create_block();
+        self.b.ins().brif(status, fail, &[], ok, &[]);
+        self.b.switch_to_block(fail);
+        self.b.ins().return_(&[status]);
+        self.b.switch_to_block(ok);
+    }
+
+    fn helper_addr(&mut self, offset: i32) -> Value {
+        let table = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::HELPERS);
+        self.b.ins().load(I64, native(), table, offset)
+    }
+
+    /// Calls a helper returning an `i32` status.
+    fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
+        let f = self.helper_addr(offset);
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.push(AbiParam::new(I32));
+        let sig = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sig, f, args);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Calls a helper returning a pointer.
+    fn call_helper_ptr(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
+        let f = self.helper_addr(offset);
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.push(AbiParam::new(I64));
+        let sig = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sig, f, args);
+        self.b.inst_results(call)[0]
+    }
+    /// Loads a big-endian integer: a native load and a byte swap (Cranelift's
+    /// x86 backend has no big-endian loads). Bounds were checked by the caller.
+    fn load_be(&mut self, ty: cranelift_codegen::ir::Type, addr: Value, off: i32) -> Value {
+        let v = self.b.ins().load(ty, native(), addr, off);
+        if ty == I8 { v } else { self.b.ins().bswap(v) }
+    }
+}

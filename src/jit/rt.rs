@@ -1,0 +1,345 @@
+//! What compiled code sees at run time: the `#[repr(C)]` contexts passed to
+//! every generated function, and the `extern "C"` helpers it calls for slow
+//! paths (allocation, unknown fields, fields the JIT leaves to the
+//! interpreter, buffer growth). Helpers never unwind: each catches panics
+//! and returns a status code.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
+
+use crate::interp::{Decoder, Encoder};
+use crate::layout::{Layouts, UnknownField};
+use crate::schema::StructId;
+use crate::value::{Arena, new_block};
+use crate::wire::{BinaryReader, BinaryWriter, FieldHeader, ProtocolReader};
+
+/// Status returned by generated functions and helpers: success.
+pub const OK: i32 = 0;
+/// Status of `field_interp`: an element type inside the field does not match
+/// the IDL; the caller keeps the field as unknown.
+pub const MISMATCH: i32 = 1;
+/// Status: decoding or encoding failed; the driver asks the interpreter
+/// for the exact error.
+pub const ERROR: i32 = 2;
+
+/// The context of a decode, shared by every generated decode function of
+/// one call. Offsets are read by generated code: keep [`DecodeCtx::OFFSETS`]
+/// in sync.
+#[repr(C)]
+pub struct DecodeCtx {
+    /// Start of the input.
+    pub buf: *const u8,
+    /// Length of the input.
+    pub len: usize,
+    /// Current offset (written back before every call out of generated code).
+    pub pos: usize,
+    /// The arena blocks are allocated from.
+    pub arena: *mut Arena,
+    /// The layouts of the schema.
+    pub layouts: *const Layouts,
+    /// Decode functions by struct id.
+    pub fns: *const *const u8,
+    /// The helper table.
+    pub helpers: *const Helpers,
+    /// Copy strings into the arena instead of aliasing (0 or 1).
+    pub copy_strings: u64,
+}
+
+impl DecodeCtx {
+    pub(crate) const BUF: i32 = 0;
+    pub(crate) const LEN: i32 = 8;
+    pub(crate) const POS: i32 = 16;
+    pub(crate) const FNS: i32 = 40;
+    pub(crate) const HELPERS: i32 = 48;
+    pub(crate) const COPY_STRINGS: i32 = 56;
+}
+
+/// The context of an encode.
+#[repr(C)]
+pub struct EncodeCtx {
+    /// Start of the output buffer (the `Vec`'s, updated after growth).
+    pub buf: *mut u8,
+    /// Bytes written so far (the `Vec`'s length is set from it at the end).
+    pub pos: usize,
+    /// Capacity of the buffer.
+    pub cap: usize,
+    /// The `Vec` being written.
+    pub vec: *mut Vec<u8>,
+    /// The layouts of the schema.
+    pub layouts: *const Layouts,
+    /// Encode functions by struct id.
+    pub fns: *const *const u8,
+    /// The helper table.
+    pub helpers: *const Helpers,
+}
+
+impl EncodeCtx {
+    pub(crate) const BUF: i32 = 0;
+    pub(crate) const POS: i32 = 8;
+    pub(crate) const CAP: i32 = 16;
+    pub(crate) const FNS: i32 = 40;
+    pub(crate) const HELPERS: i32 = 48;
+}
+
+/// The helpers generated code calls, through this table (no symbol lookup,
+/// no relocations: the same IR compiles for any target).
+#[repr(C)]
+pub struct Helpers {
+    /// `(ctx, struct_id) -> block`: a new block with the type's template.
+    pub new_block: extern "C" fn(*mut DecodeCtx, u64) -> *mut u8,
+    /// `(ctx, bytes) -> ptr`: arena memory.
+    pub alloc: extern "C" fn(*mut DecodeCtx, u64) -> *mut u8,
+    /// `(ctx, ptr, len) -> ptr`: a copy of the bytes in the arena.
+    pub copy_bytes: extern "C" fn(*mut DecodeCtx, *const u8, u64) -> *const u8,
+    /// `(ctx, block, struct_id, ttype, id, depth) -> status`: skip and keep an unknown field at `ctx.pos`.
+    pub unknown: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64, u64) -> i32,
+    /// `(ctx, block, struct_id, field_index, depth) -> status`: the interpreter decodes one field's value.
+    pub field_interp: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
+    /// `(ctx, block, struct_id) -> status`: union check, defaults, required fields.
+    pub struct_end: extern "C" fn(*mut DecodeCtx, *mut u8, u64) -> i32,
+    /// `(ctx, additional) -> status`: grow the output for `additional` more bytes.
+    pub grow: extern "C" fn(*mut EncodeCtx, u64) -> i32,
+    /// `(dst, src, len)`: copy bytes.
+    pub memcpy: extern "C" fn(*mut u8, *const u8, u64),
+    /// `(ctx, block, struct_id, field_index, depth) -> status`: the interpreter encodes one field (header and value).
+    pub enc_field_interp: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64, u64) -> i32,
+    /// `(ctx, block, struct_id, depth) -> status`: write the unknown fields of a block.
+    pub enc_unknown: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64) -> i32,
+}
+
+impl Helpers {
+    pub(crate) const NEW_BLOCK: i32 = 0;
+    pub(crate) const ALLOC: i32 = 8;
+    pub(crate) const COPY_BYTES: i32 = 16;
+    pub(crate) const UNKNOWN: i32 = 24;
+    pub(crate) const FIELD_INTERP: i32 = 32;
+    pub(crate) const STRUCT_END: i32 = 40;
+    pub(crate) const GROW: i32 = 48;
+    pub(crate) const MEMCPY: i32 = 56;
+    pub(crate) const ENC_FIELD_INTERP: i32 = 64;
+    pub(crate) const ENC_UNKNOWN: i32 = 72;
+}
+
+/// The one helper table.
+pub static HELPERS: Helpers = Helpers {
+    new_block: h_new_block,
+    alloc: h_alloc,
+    copy_bytes: h_copy_bytes,
+    unknown: h_unknown,
+    field_interp: h_field_interp,
+    struct_end: h_struct_end,
+    grow: h_grow,
+    memcpy: h_memcpy,
+    enc_field_interp: h_enc_field_interp,
+    enc_unknown: h_enc_unknown,
+};
+
+/// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
+fn guarded(f: impl FnOnce() -> i32) -> i32 {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(ERROR)
+}
+
+/// A decoder positioned at `ctx.pos`.
+///
+/// # Safety
+/// `ctx` must be a live context of a running decode: `buf..buf+len` is the
+/// input, `arena` and `layouts` are valid and not otherwise borrowed.
+unsafe fn decoder<'c>(ctx: *mut DecodeCtx) -> Decoder<'c, 'c, BinaryReader<'c>> {
+    // SAFETY: the caller guarantees the context is live and exclusive.
+    unsafe {
+        let c = &*ctx;
+        let buf = std::slice::from_raw_parts(c.buf, c.len);
+        let mut r = BinaryReader::new(buf);
+        r.set_pos(c.pos);
+        Decoder {
+            r,
+            arena: &mut *c.arena,
+            layouts: &*c.layouts,
+            copy_strings: c.copy_strings != 0,
+            _input: std::marker::PhantomData,
+        }
+    }
+}
+
+extern "C" fn h_new_block(ctx: *mut DecodeCtx, id: u64) -> *mut u8 {
+    // SAFETY: generated code passes its live context and a valid struct id
+    // (a constant from the layouts). Allocation does not panic except on OOM,
+    // which aborts anyway.
+    unsafe {
+        let c = &*ctx;
+        new_block(&mut *c.arena, (*c.layouts).get(StructId(id as u32))).as_ptr()
+    }
+}
+
+extern "C" fn h_alloc(ctx: *mut DecodeCtx, bytes: u64) -> *mut u8 {
+    // SAFETY: the context is live; `bytes` was checked against the input's length.
+    unsafe { (*(*ctx).arena).alloc(bytes as usize).as_ptr() }
+}
+
+extern "C" fn h_copy_bytes(ctx: *mut DecodeCtx, p: *const u8, len: u64) -> *const u8 {
+    // SAFETY: `p..p+len` is inside the input (bounds-checked by the caller).
+    unsafe {
+        if len == 0 {
+            return p;
+        }
+        let bytes = std::slice::from_raw_parts(p, len as usize);
+        (*(*ctx).arena).alloc_bytes(bytes).as_ptr()
+    }
+}
+
+extern "C" fn h_unknown(ctx: *mut DecodeCtx, block: *mut u8, id: u64, t: u64, field: u64, depth: u64) -> i32 {
+    guarded(|| {
+        // SAFETY: the context is live; `block` is a block of type `id`.
+        unsafe {
+            let mut d = decoder(ctx);
+            let layout = (*(*ctx).layouts).get(StructId(id as u32));
+            let block = NonNull::new_unchecked(block);
+            // Find the tail of the block's unknown list (rare path; lists are short).
+            let mut tail: *mut UnknownField = *(block.as_ptr().add(layout.unknown_offset) as *mut *mut UnknownField);
+            while !tail.is_null() && !(*tail).next.is_null() {
+                tail = (*tail).next as *mut UnknownField;
+            }
+            let h = FieldHeader { ttype: t as u8, id: field as i16, bool_value: None };
+            match d.keep_unknown(layout, block, &mut tail, h, depth as u32) {
+                Ok(()) => {
+                    (*ctx).pos = d.r.pos();
+                    OK
+                }
+                Err(_) => ERROR,
+            }
+        }
+    })
+}
+
+extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index: u64, depth: u64) -> i32 {
+    guarded(|| {
+        // SAFETY: the context is live; `block` is a block of type `id` and
+        // `index` one of its fields.
+        unsafe {
+            let mut d = decoder(ctx);
+            let f = &(*(*ctx).layouts).get(StructId(id as u32)).fields[index as usize];
+            let slot = NonNull::new_unchecked(block.add(f.offset));
+            match d.read_elem(&f.kind, slot, depth as u32) {
+                Ok(true) => {
+                    (*ctx).pos = d.r.pos();
+                    OK
+                }
+                Ok(false) => MISMATCH,
+                Err(_) => ERROR,
+            }
+        }
+    })
+}
+
+extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {
+    guarded(|| {
+        // SAFETY: the context is live; `block` is a block of type `id` whose
+        // fields were all read.
+        unsafe {
+            let mut d = decoder(ctx);
+            let layout = (*(*ctx).layouts).get(StructId(id as u32));
+            match d.finish_struct(layout, NonNull::new_unchecked(block)) {
+                Ok(()) => OK,
+                Err(_) => ERROR,
+            }
+        }
+    })
+}
+
+extern "C" fn h_grow(ctx: *mut EncodeCtx, additional: u64) -> i32 {
+    guarded(|| {
+        // SAFETY: the context is live and `vec` is the output being written;
+        // `pos` bytes of it are initialised, so its length can be set to `pos`
+        // before reserving (which may move the buffer).
+        unsafe {
+            let c = &mut *ctx;
+            let v = &mut *c.vec;
+            v.set_len(c.pos);
+            v.reserve(additional as usize);
+            c.buf = v.as_mut_ptr();
+            c.cap = v.capacity();
+            OK
+        }
+    })
+}
+
+extern "C" fn h_memcpy(dst: *mut u8, src: *const u8, len: u64) {
+    // SAFETY: generated code checked that `dst..dst+len` is inside the output's
+    // capacity; `src..src+len` is a string of the message; they never overlap.
+    unsafe { std::ptr::copy_nonoverlapping(src, dst, len as usize) }
+}
+
+/// Runs `f` with the output `Vec` of an encode context at its current
+/// position, then refreshes the context from it.
+///
+/// # Safety
+/// `ctx` must be a live encode context.
+unsafe fn with_vec(ctx: *mut EncodeCtx, f: impl FnOnce(&mut Vec<u8>, &Layouts) -> bool) -> i32 {
+    guarded(|| {
+        // SAFETY: the caller guarantees the context is live; `pos` bytes of
+        // the `Vec` are initialised.
+        unsafe {
+            let c = &mut *ctx;
+            let v = &mut *c.vec;
+            v.set_len(c.pos);
+            let ok = f(v, &*c.layouts);
+            c.pos = v.len();
+            c.buf = v.as_mut_ptr();
+            c.cap = v.capacity();
+            if ok { OK } else { ERROR }
+        }
+    })
+}
+
+extern "C" fn h_enc_field_interp(ctx: *mut EncodeCtx, block: *mut u8, id: u64, index: u64, depth: u64) -> i32 {
+    // SAFETY: the context is live; `block` is a block of type `id` whose
+    // field `index` is set.
+    unsafe {
+        with_vec(ctx, |v, layouts| {
+            let f = &layouts.get(StructId(id as u32)).fields[index as usize];
+            let mut e = Encoder { w: BinaryWriter::new(v), layouts };
+            e.write_field(f, NonNull::new_unchecked(block.add(f.offset)), depth as u32).is_ok()
+        })
+    }
+}
+
+extern "C" fn h_enc_unknown(ctx: *mut EncodeCtx, block: *mut u8, id: u64, depth: u64) -> i32 {
+    // SAFETY: the context is live; `block` is a block of type `id`.
+    unsafe {
+        with_vec(ctx, |v, layouts| {
+            let layout = layouts.get(StructId(id as u32));
+            let mut e = Encoder { w: BinaryWriter::new(v), layouts };
+            e.write_unknowns(layout, NonNull::new_unchecked(block), depth as u32).is_ok()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_match_the_structs() {
+        assert_eq!(std::mem::offset_of!(DecodeCtx, buf) as i32, DecodeCtx::BUF);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, len) as i32, DecodeCtx::LEN);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, pos) as i32, DecodeCtx::POS);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, buf) as i32, EncodeCtx::BUF);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, pos) as i32, EncodeCtx::POS);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, cap) as i32, EncodeCtx::CAP);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, fns) as i32, EncodeCtx::FNS);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, helpers) as i32, EncodeCtx::HELPERS);
+        assert_eq!(std::mem::offset_of!(Helpers, new_block) as i32, Helpers::NEW_BLOCK);
+        assert_eq!(std::mem::offset_of!(Helpers, alloc) as i32, Helpers::ALLOC);
+        assert_eq!(std::mem::offset_of!(Helpers, copy_bytes) as i32, Helpers::COPY_BYTES);
+        assert_eq!(std::mem::offset_of!(Helpers, unknown) as i32, Helpers::UNKNOWN);
+        assert_eq!(std::mem::offset_of!(Helpers, field_interp) as i32, Helpers::FIELD_INTERP);
+        assert_eq!(std::mem::offset_of!(Helpers, struct_end) as i32, Helpers::STRUCT_END);
+        assert_eq!(std::mem::offset_of!(Helpers, grow) as i32, Helpers::GROW);
+        assert_eq!(std::mem::offset_of!(Helpers, memcpy) as i32, Helpers::MEMCPY);
+        assert_eq!(std::mem::offset_of!(Helpers, enc_field_interp) as i32, Helpers::ENC_FIELD_INTERP);
+        assert_eq!(std::mem::offset_of!(Helpers, enc_unknown) as i32, Helpers::ENC_UNKNOWN);
+    }
+}
