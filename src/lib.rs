@@ -17,6 +17,7 @@
 //! [`schema`] loads a file set with its includes and resolves it into a
 //! [`schema::Schema`] that every later stage reads.
 
+pub mod engine;
 pub mod error;
 pub mod idl;
 pub mod interp;

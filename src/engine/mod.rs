@@ -1,0 +1,219 @@
+//! The one place that picks an engine: [`Codec`] owns a schema's layouts,
+//! its JIT (when the machine supports one) and the counters, and for every
+//! call decides which engine runs.
+//!
+//! Policy: the interpreter is the required engine and always works. The JIT
+//! serves a type when the configuration allows it, the protocol is one it
+//! compiles (Binary), and the type is not declined (too many fields); the
+//! first use of a type compiles it (or [`Codec::compile_all`] does so ahead
+//! of time). Anything else, and any JIT failure, goes to the interpreter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::interp::{self, DecodeOptions};
+use crate::jit::{Jit, JitError, JitStats};
+use crate::layout::Layouts;
+use crate::schema::{Schema, StructId};
+use crate::value::{Message, StructRef};
+use crate::wire::{Protocol, Sink};
+
+/// Which engine a [`Codec`] may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EngineChoice {
+    /// The JIT where it applies, the interpreter elsewhere.
+    #[default]
+    Auto,
+    /// The interpreter only.
+    Interp,
+    /// The JIT where it applies (as `Auto`, but [`Codec::new`] fails when no JIT can be created).
+    Jit,
+}
+
+/// The engine that served (or would serve) a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The table-driven interpreter.
+    Interp,
+    /// Compiled code.
+    Jit,
+}
+
+impl Engine {
+    /// The engine's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Interp => "interp",
+            Engine::Jit => "jit",
+        }
+    }
+}
+
+/// Configuration of a [`Codec`].
+#[derive(Clone, Debug, Default)]
+pub struct CodecConfig {
+    /// Which engines may run.
+    pub engine: EngineChoice,
+    /// Options of every decode.
+    pub decode: DecodeOptions,
+}
+
+/// Counters of a codec.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodecStats {
+    /// Decodes and encodes served by compiled code.
+    pub jit_calls: u64,
+    /// Decodes and encodes served by the interpreter.
+    pub interp_calls: u64,
+    /// The JIT's own counters (compiles, compile time, code size, fallbacks).
+    pub jit: JitStats,
+}
+
+/// Encodes and decodes the types of one schema, choosing the engine per call.
+#[derive(Debug)]
+pub struct Codec {
+    layouts: Arc<Layouts>,
+    jit: Option<Arc<Jit>>,
+    config: CodecConfig,
+    jit_calls: AtomicU64,
+    interp_calls: AtomicU64,
+}
+
+impl Codec {
+    /// A codec for `schema`.
+    ///
+    /// # Errors
+    /// Only with [`EngineChoice::Jit`], when this machine has no JIT.
+    pub fn new(schema: Arc<Schema>, config: CodecConfig) -> Result<Codec, JitError> {
+        Self::with_layouts(Layouts::new(schema), config)
+    }
+
+    /// A codec over existing layouts.
+    ///
+    /// # Errors
+    /// As [`Codec::new`].
+    pub fn with_layouts(layouts: Arc<Layouts>, config: CodecConfig) -> Result<Codec, JitError> {
+        let jit = match config.engine {
+            EngineChoice::Interp => None,
+            EngineChoice::Auto => Jit::new(layouts.clone()).ok(),
+            EngineChoice::Jit => Some(Jit::new(layouts.clone())?),
+        };
+        Ok(Codec { layouts, jit, config, jit_calls: AtomicU64::new(0), interp_calls: AtomicU64::new(0) })
+    }
+
+    /// The layouts (and through them the schema).
+    pub fn layouts(&self) -> &Arc<Layouts> {
+        &self.layouts
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &Arc<Schema> {
+        self.layouts.schema()
+    }
+
+    /// The decode options in force.
+    pub fn decode_options(&self) -> &DecodeOptions {
+        &self.config.decode
+    }
+
+    /// The JIT, when there is one.
+    pub fn jit(&self) -> Option<&Arc<Jit>> {
+        self.jit.as_ref()
+    }
+
+    /// Compiles every type the JIT accepts now, so no call pays for it later.
+    ///
+    /// # Errors
+    /// A Cranelift failure.
+    pub fn compile_all(&self) -> Result<(), JitError> {
+        match &self.jit {
+            Some(j) => j.compile_all(),
+            None => Ok(()),
+        }
+    }
+
+    /// The engine that serves `ty` in `protocol`, compiling it if needed.
+    pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {
+        match (&self.jit, protocol) {
+            (Some(j), Protocol::Binary) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
+            _ => Engine::Interp,
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> CodecStats {
+        CodecStats {
+            jit_calls: self.jit_calls.load(Ordering::Relaxed),
+            interp_calls: self.interp_calls.load(Ordering::Relaxed),
+            jit: self.jit.as_ref().map(|j| j.stats()).unwrap_or_default(),
+        }
+    }
+
+    /// Decodes one struct of type `ty` from the start of `input`; returns it
+    /// and the bytes consumed. Strings alias `input`.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] with offset and field path (the interpreter's, whichever engine ran).
+    pub fn decode_prefix(
+        &self,
+        ty: StructId,
+        protocol: Protocol,
+        input: &Bytes,
+    ) -> Result<(Message, usize), DecodeError> {
+        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit) {
+            self.jit_calls.fetch_add(1, Ordering::Relaxed);
+            return j.decode(ty, input, &self.config.decode);
+        }
+        self.interp_calls.fetch_add(1, Ordering::Relaxed);
+        interp::decode_prefix(&self.layouts, ty, protocol, input, &self.config.decode)
+    }
+
+    /// Decodes one struct of type `ty` from `input`.
+    ///
+    /// # Errors
+    /// As [`Codec::decode_prefix`].
+    pub fn decode(&self, ty: StructId, protocol: Protocol, input: &Bytes) -> Result<Message, DecodeError> {
+        self.decode_prefix(ty, protocol, input).map(|(m, _)| m)
+    }
+
+    /// Encodes a struct, appending to `out`.
+    ///
+    /// # Errors
+    /// An [`EncodeError`] (required field unset, union with several fields, value too long).
+    pub fn encode(&self, message: &StructRef<'_>, protocol: Protocol, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let ty = message.layout().id;
+        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit)
+            && std::ptr::eq(message.layouts_ref(), &**j.layouts())
+        {
+            self.jit_calls.fetch_add(1, Ordering::Relaxed);
+            return j.encode(message, out);
+        }
+        self.interp_calls.fetch_add(1, Ordering::Relaxed);
+        interp::encode(message, protocol, out)
+    }
+
+    /// Encodes a struct into any [`Sink`] (the interpreter writes sinks other than `Vec`).
+    ///
+    /// # Errors
+    /// As [`Codec::encode`].
+    pub fn encode_into<S: Sink>(
+        &self,
+        message: &StructRef<'_>,
+        protocol: Protocol,
+        out: &mut S,
+    ) -> Result<(), EncodeError> {
+        self.interp_calls.fetch_add(1, Ordering::Relaxed);
+        interp::encode(message, protocol, out)
+    }
+
+    /// The bytes [`Codec::encode`] would write.
+    ///
+    /// # Errors
+    /// As [`Codec::encode`].
+    pub fn encoded_size(&self, message: &StructRef<'_>, protocol: Protocol) -> Result<usize, EncodeError> {
+        interp::encoded_size(message, protocol)
+    }
+}
