@@ -145,8 +145,11 @@ fn check(layouts: &Arc<Layouts>, ty: &str, input: &J) -> Result<(), TestCaseErro
     Ok(())
 }
 
+/// 96 cases by default (each checks several conversions of a deep value);
+/// `PROPTEST_CASES` asks for more.
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 96, ..ProptestConfig::default() }
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(96);
+    ProptestConfig { cases, ..ProptestConfig::default() }
 }
 
 proptest! {
@@ -178,5 +181,50 @@ proptest! {
         check(&l, "Tree", &tree)?;
         check(&l, "Choice", &choice)?;
         check(&l, "Catalog.get_result", &get_result)?;
+    }
+}
+
+/// Bytes of a valid `All` with a few bytes overwritten.
+fn corrupted() -> impl Strategy<Value = (Protocol, Vec<u8>)> {
+    let l = rich();
+    let all = arb(l.schema(), &Type::Struct(id(&l, "All")), DEPTH);
+    let flips = proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..4);
+    let protocol = prop_oneof![Just(Protocol::Binary), Just(Protocol::Compact)];
+    (all, flips, protocol).prop_map(move |(input, flips, protocol)| {
+        let m = json::to_message(&l, id(&l, "All"), &input, &Options::new()).unwrap();
+        let mut bytes = thriftjit::interp::encode_to_vec(&m.root(), protocol).unwrap();
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = b;
+        }
+        (protocol, bytes)
+    })
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Whatever the decoder accepts converts to JSON (or fails as not
+    /// UTF-8) and that JSON converts back to a message with the same JSON.
+    #[test]
+    fn decoded_garbage_converts_or_fails_cleanly((protocol, bytes) in corrupted()) {
+        let l = rich();
+        let Ok(m) = thriftjit::interp::decode(
+            &l,
+            id(&l, "All"),
+            protocol,
+            &bytes::Bytes::from(bytes),
+            &thriftjit::interp::DecodeOptions::default(),
+        ) else {
+            return Ok(());
+        };
+        let o = Options::new();
+        match json::message_to_json(&m, &o) {
+            Ok(j) => {
+                let back = json::to_message(&l, id(&l, "All"), &j, &o).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(json::message_to_json(&back, &o).unwrap(), j);
+            }
+            Err(e) => prop_assert_eq!(e.kind(), json::JsonErrorKind::InvalidUtf8, "{}", e),
+        }
     }
 }
