@@ -165,6 +165,14 @@ pub fn to_value_str(schema: &Schema, id: StructId, text: &str, options: &Options
     to_value(schema, id, &parse_text(text.as_bytes())?, options)
 }
 
+/// Parses JSON text given as bytes (it must be UTF-8) and converts it as [`to_value`] does.
+///
+/// # Errors
+/// [`JsonErrorKind::Syntax`] when the bytes are not one JSON value; otherwise as [`to_value`].
+pub fn to_value_slice(schema: &Schema, id: StructId, bytes: &[u8], options: &Options) -> Result<Value, JsonError> {
+    to_value(schema, id, &parse_text(bytes)?, options)
+}
+
 /// Converts an owned value of struct type `id` to JSON.
 ///
 /// # Errors

@@ -393,6 +393,7 @@ fn values_convert_to_json_and_text_entry_points_agree() {
     let v = json::to_value_str(l.schema(), all, text, &o).unwrap();
     let m = json::to_message_str(&l, all, text, &o).unwrap();
     assert_eq!(json::to_message_slice(&l, all, text.as_bytes(), &o).unwrap(), m);
+    assert_eq!(json::to_value_slice(l.schema(), all, text.as_bytes(), &o).unwrap(), v);
     assert_eq!(m.to_value(), v);
     let expected = json!({"i64v": 5, "u": "00000000-0000-0000-0000-00000000000a", "by_point": [[{"x": 1}, "a"]]});
     assert_eq!(json::from_value(l.schema(), all, &v, &o).unwrap(), expected);
