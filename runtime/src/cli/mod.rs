@@ -1,6 +1,9 @@
-//! Subcommands of the `thriftjit` binary.
+//! Subcommands of the `thriftjit` binary: `check` loads IDL; `encode` and
+//! `decode` convert between JSON and Thrift bytes of one type.
 
 mod check;
+mod codec;
+mod suggest;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +22,10 @@ pub struct Cli {
 enum Command {
     /// Load IDL files with their includes and print a summary (or the resolved schema as JSON).
     Check(check::CheckArgs),
+    /// Read one JSON value (standard input by default) and write it as Thrift bytes of --type.
+    Encode(codec::EncodeArgs),
+    /// Read Thrift bytes of --type (standard input by default) and print them as JSON.
+    Decode(codec::DecodeArgs),
 }
 
 /// Where to find IDL includes.
@@ -49,5 +56,18 @@ impl IncludeArgs {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Encode(args) => report(codec::encode(args)),
+        Command::Decode(args) => report(codec::decode(args)),
+    }
+}
+
+/// Exit code 0, or the message on standard error and exit code 1.
+fn report(result: Result<(), codec::CliError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

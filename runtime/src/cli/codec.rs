@@ -1,0 +1,191 @@
+//! `thriftjit encode` and `thriftjit decode`: JSON ⇄ Thrift bytes for one
+//! struct type of an IDL loaded at runtime, through `thriftjit::json` and
+//! the interpreter.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use clap::{Args, ValueEnum};
+use thriftjit::interp::{self, DecodeOptions};
+use thriftjit::json::{self, Options};
+use thriftjit::layout::Layouts;
+use thriftjit::schema::{Schema, StructId, Symbol};
+use thriftjit::wire::Protocol;
+
+use super::IncludeArgs;
+use super::suggest::close_names;
+
+/// The protocol flag.
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum ProtocolArg {
+    /// TBinaryProtocol.
+    #[default]
+    Binary,
+    /// TCompactProtocol.
+    Compact,
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(p: ProtocolArg) -> Protocol {
+        match p {
+            ProtocolArg::Binary => Protocol::Binary,
+            ProtocolArg::Compact => Protocol::Compact,
+        }
+    }
+}
+
+/// What both subcommands take: the IDL, the type, the protocol, the input.
+#[derive(Args, Debug)]
+pub struct TypeArgs {
+    #[command(flatten)]
+    includes: IncludeArgs,
+    /// The IDL file that declares the type (its includes are loaded too).
+    #[arg(long, value_name = "FILE")]
+    idl: PathBuf,
+    /// A struct, union or exception (`Xtruct`, `shared.SharedStruct`), or
+    /// `Service.method_args` / `Service.method_result`.
+    #[arg(long = "type", value_name = "NAME")]
+    type_name: String,
+    /// The wire protocol.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
+    protocol: ProtocolArg,
+    /// Read from FILE instead of standard input (`-` is standard input).
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+}
+
+/// Arguments of `thriftjit encode`.
+#[derive(Args, Debug)]
+pub struct EncodeArgs {
+    #[command(flatten)]
+    target: TypeArgs,
+    /// Skip JSON keys that name no field instead of failing.
+    #[arg(long)]
+    ignore_unknown_fields: bool,
+}
+
+/// Arguments of `thriftjit decode`.
+#[derive(Args, Debug)]
+pub struct DecodeArgs {
+    #[command(flatten)]
+    target: TypeArgs,
+    /// Write enum values as member names instead of integers.
+    #[arg(long)]
+    enum_names: bool,
+    /// Write i64 values as strings (for JavaScript).
+    #[arg(long)]
+    i64_as_string: bool,
+    /// Write strings that are not UTF-8 with replacement characters instead of failing.
+    #[arg(long)]
+    lossy_utf8: bool,
+    /// Indent the JSON.
+    #[arg(long)]
+    pretty: bool,
+}
+
+/// A failure to report on standard error (exit code 1).
+pub type CliError = String;
+
+pub fn encode(args: EncodeArgs) -> Result<(), CliError> {
+    let (layouts, id) = args.target.load()?;
+    let input = read_input(args.target.input.as_deref())?;
+    let options = Options::new().ignore_unknown_fields(args.ignore_unknown_fields);
+    let name = &layouts.schema().struct_type(id).name;
+    let message = json::to_message_slice(&layouts, id, &input, &options)
+        .map_err(|e| format!("invalid JSON for `{name}`: {e}"))?;
+    let protocol = Protocol::from(args.target.protocol);
+    let bytes = interp::encode_to_vec(&message.root(), protocol)
+        .map_err(|e| format!("cannot encode `{name}` ({}): {e}", protocol.name()))?;
+    write_stdout(&bytes)
+}
+
+pub fn decode(args: DecodeArgs) -> Result<(), CliError> {
+    let (layouts, id) = args.target.load()?;
+    let input = Bytes::from(read_input(args.target.input.as_deref())?);
+    let protocol = Protocol::from(args.target.protocol);
+    let name = &layouts.schema().struct_type(id).name;
+    let (message, consumed) = interp::decode_prefix(&layouts, id, protocol, &input, &DecodeOptions::default())
+        .map_err(|e| format!("cannot decode `{name}` ({}): {e}", protocol.name()))?;
+    if consumed < input.len() {
+        let extra = input.len() - consumed;
+        return Err(format!(
+            "{extra} trailing byte{} after `{name}` ({}), which ends at byte {consumed}",
+            if extra == 1 { "" } else { "s" },
+            protocol.name()
+        ));
+    }
+    let options =
+        Options::new().enum_names(args.enum_names).i64_as_string(args.i64_as_string).lossy_utf8(args.lossy_utf8);
+    let value = json::message_to_json(&message, &options).map_err(|e| format!("cannot write `{name}` as JSON: {e}"))?;
+    let mut text = if args.pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }
+        .map_err(|e| format!("cannot write JSON: {e}"))?;
+    text.push('\n');
+    write_stdout(text.as_bytes())
+}
+
+impl TypeArgs {
+    /// Loads the IDL and finds the type.
+    fn load(&self) -> Result<(Arc<Layouts>, StructId), CliError> {
+        let schema = self.includes.loader().load_file(&self.idl).map_err(|e| e.to_string())?;
+        let id = find_struct(&schema, &self.type_name).map_err(|e| format!("{e} (in {})", self.idl.display()))?;
+        Ok((Layouts::new(schema), id))
+    }
+}
+
+/// Most names suggested for a type that does not exist.
+const MAX_SUGGESTIONS: usize = 5;
+
+/// The struct-like type `name`, or a message saying what `name` is instead.
+fn find_struct(schema: &Schema, name: &str) -> Result<StructId, CliError> {
+    if let Some(id) = schema.struct_by_name(name) {
+        return Ok(id);
+    }
+    const WANTED: &str = "a struct, union, exception, or Service.method_args / Service.method_result";
+    match schema.lookup(name) {
+        Some(Symbol::Enum(_)) => Err(format!("`{name}` is an enum; --type needs {WANTED}")),
+        Some(Symbol::Const(_)) => Err(format!("`{name}` is a constant; --type needs {WANTED}")),
+        Some(Symbol::Typedef(i)) => {
+            let ty = schema.type_name(&schema.typedefs()[i].ty);
+            Err(format!("`{name}` is a typedef of {ty}; --type needs {WANTED}"))
+        }
+        Some(Symbol::Service(id)) => {
+            let names: Vec<String> = schema
+                .all_methods(id)
+                .iter()
+                .flat_map(|m| [&schema.struct_type(m.args).name, &schema.struct_type(m.result).name])
+                .map(|n| n.to_string())
+                .collect();
+            Err(format!("`{name}` is a service; its structs are: {}", names.join(", ")))
+        }
+        Some(Symbol::Struct(_)) | None => {
+            let candidates = schema.structs().iter().map(|s| &*s.name);
+            let close = close_names(name, candidates.clone(), MAX_SUGGESTIONS);
+            if close.is_empty() {
+                let some: Vec<&str> = candidates.take(MAX_SUGGESTIONS * 2).collect();
+                Err(format!("unknown type `{name}`; types include: {}", some.join(", ")))
+            } else {
+                Err(format!("unknown type `{name}`; did you mean: {}?", close.join(", ")))
+            }
+        }
+    }
+}
+
+fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
+    let mut buf = Vec::new();
+    match path {
+        Some(p) if p != Path::new("-") => {
+            buf = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        }
+        _ => {
+            std::io::stdin().lock().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
+        }
+    }
+    Ok(buf)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| format!("cannot write standard output: {e}"))
+}
