@@ -164,8 +164,14 @@ impl Gen<'_, '_> {
             self.b.switch_to_block(fast);
             let after_hdr = self.b.ins().iadd_imm_s(pos, 3);
             self.b.def_var(self.pos, after_hdr);
-            // Header and (for fixed sizes) value are in bounds: read without checks.
-            self.read_value(k, f, p, true, next(k), unknown);
+            match p {
+                // Header and value are in bounds: read without further checks.
+                Plan::Scalar(_) | Plan::Bytes => self.read_value(k, f, p, true, next(k), unknown),
+                // Larger readers are emitted once, in read_k, to keep the code small.
+                _ => {
+                    self.b.ins().jump(reads[k], &[]);
+                }
+            }
 
             // read_k: reached from dispatch (header consumed), checks its own bounds.
             self.b.switch_to_block(reads[k]);

@@ -1,6 +1,6 @@
 //! `thriftjit encode` and `thriftjit decode`: JSON ⇄ Thrift bytes for one
 //! struct type of an IDL loaded at runtime, through `thriftjit::json` and
-//! the interpreter.
+//! the engine `thriftjit::engine::Codec` picks (or the one `--engine` forces).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
-use thriftjit::interp::{self, DecodeOptions};
+use thriftjit::engine::{Codec, CodecConfig, EngineChoice};
 use thriftjit::json::{self, Options};
 use thriftjit::layout::Layouts;
 use thriftjit::schema::{Schema, StructId, Symbol};
@@ -36,6 +36,28 @@ impl From<ProtocolArg> for Protocol {
     }
 }
 
+/// The engine flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// The JIT where it applies, else the interpreter.
+    #[default]
+    Auto,
+    /// Compiled code (types or protocols it does not compile use the interpreter).
+    Jit,
+    /// The table-driven interpreter only.
+    Interp,
+}
+
+impl From<EngineArg> for EngineChoice {
+    fn from(e: EngineArg) -> EngineChoice {
+        match e {
+            EngineArg::Auto => EngineChoice::Auto,
+            EngineArg::Jit => EngineChoice::Jit,
+            EngineArg::Interp => EngineChoice::Interp,
+        }
+    }
+}
+
 /// What both subcommands take: the IDL, the type, the protocol, the input.
 #[derive(Args, Debug)]
 pub struct TypeArgs {
@@ -54,6 +76,9 @@ pub struct TypeArgs {
     /// Read from FILE instead of standard input (`-` is standard input).
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
+    /// Which engine runs (default: the one the codec picks per type).
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
+    engine: EngineArg,
 }
 
 /// Arguments of `thriftjit encode`.
@@ -89,24 +114,28 @@ pub struct DecodeArgs {
 pub type CliError = String;
 
 pub fn encode(args: EncodeArgs) -> Result<(), CliError> {
-    let (layouts, id) = args.target.load()?;
+    let (codec, id) = args.target.load()?;
+    let layouts = codec.layouts();
     let input = read_input(args.target.input.as_deref())?;
     let options = Options::new().ignore_unknown_fields(args.ignore_unknown_fields);
     let name = &layouts.schema().struct_type(id).name;
-    let message = json::to_message_slice(&layouts, id, &input, &options)
-        .map_err(|e| format!("invalid JSON for `{name}`: {e}"))?;
+    let message =
+        json::to_message_slice(layouts, id, &input, &options).map_err(|e| format!("invalid JSON for `{name}`: {e}"))?;
     let protocol = Protocol::from(args.target.protocol);
-    let bytes = interp::encode_to_vec(&message.root(), protocol)
+    let mut bytes = Vec::new();
+    codec
+        .encode(&message.root(), protocol, &mut bytes)
         .map_err(|e| format!("cannot encode `{name}` ({}): {e}", protocol.name()))?;
     write_stdout(&bytes)
 }
 
 pub fn decode(args: DecodeArgs) -> Result<(), CliError> {
-    let (layouts, id) = args.target.load()?;
+    let (codec, id) = args.target.load()?;
     let input = Bytes::from(read_input(args.target.input.as_deref())?);
     let protocol = Protocol::from(args.target.protocol);
-    let name = &layouts.schema().struct_type(id).name;
-    let (message, consumed) = interp::decode_prefix(&layouts, id, protocol, &input, &DecodeOptions::default())
+    let name = &codec.schema().struct_type(id).name;
+    let (message, consumed) = codec
+        .decode_prefix(id, protocol, &input)
         .map_err(|e| format!("cannot decode `{name}` ({}): {e}", protocol.name()))?;
     if consumed < input.len() {
         let extra = input.len() - consumed;
@@ -126,12 +155,20 @@ pub fn decode(args: DecodeArgs) -> Result<(), CliError> {
 }
 
 impl TypeArgs {
-    /// Loads the IDL and finds the type.
-    fn load(&self) -> Result<(Arc<Layouts>, StructId), CliError> {
-        let schema = self.includes.loader().load_file(&self.idl).map_err(|e| e.to_string())?;
-        let id = find_struct(&schema, &self.type_name).map_err(|e| format!("{e} (in {})", self.idl.display()))?;
-        Ok((Layouts::new(schema), id))
+    /// Loads the IDL, finds the type and makes a codec with the chosen engine.
+    fn load(&self) -> Result<(Codec, StructId), CliError> {
+        let (layouts, id) = load_type(&self.includes, &self.idl, &self.type_name)?;
+        let config = CodecConfig { engine: self.engine.into(), ..CodecConfig::default() };
+        let codec = Codec::with_layouts(layouts, config).map_err(|e| e.to_string())?;
+        Ok((codec, id))
     }
+}
+
+/// Loads `idl` with its includes and finds the struct-like type `name`.
+pub fn load_type(includes: &IncludeArgs, idl: &Path, name: &str) -> Result<(Arc<Layouts>, StructId), CliError> {
+    let schema = includes.loader().load_file(idl).map_err(|e| e.to_string())?;
+    let id = find_struct(&schema, name).map_err(|e| format!("{e} (in {})", idl.display()))?;
+    Ok((Layouts::new(schema), id))
 }
 
 /// Most names suggested for a type that does not exist.
@@ -172,7 +209,7 @@ fn find_struct(schema: &Schema, name: &str) -> Result<StructId, CliError> {
     }
 }
 
-fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
+pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
     let mut buf = Vec::new();
     match path {
         Some(p) if p != Path::new("-") => {
@@ -185,7 +222,7 @@ fn read_input(path: Option<&Path>) -> Result<Vec<u8>, CliError> {
     Ok(buf)
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+pub fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| format!("cannot write standard output: {e}"))
 }

@@ -1,8 +1,11 @@
 //! Subcommands of the `thriftjit` binary: `check` loads IDL; `encode` and
-//! `decode` convert between JSON and Thrift bytes of one type.
+//! `decode` convert between JSON and Thrift bytes of one type; `inspect`
+//! shows a type's layout and compiled code; `bench` times the engines.
 
+mod bench;
 mod check;
 mod codec;
+mod inspect;
 mod suggest;
 
 use std::path::PathBuf;
@@ -26,6 +29,10 @@ enum Command {
     Encode(codec::EncodeArgs),
     /// Read Thrift bytes of --type (standard input by default) and print them as JSON.
     Decode(codec::DecodeArgs),
+    /// Print a type's layout, the Cranelift IR and machine code of its compiled routines.
+    Inspect(inspect::InspectArgs),
+    /// Time encode and decode of one JSON value per engine, side by side.
+    Bench(bench::BenchArgs),
 }
 
 /// Where to find IDL includes.
@@ -58,6 +65,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Encode(args) => report(codec::encode(args)),
         Command::Decode(args) => report(codec::decode(args)),
+        Command::Inspect(args) => report(inspect::inspect(args)),
+        Command::Bench(args) => report(bench::bench(args)),
     }
 }
 
