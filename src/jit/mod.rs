@@ -312,9 +312,28 @@ impl Jit {
         input: &bytes::Bytes,
         options: &DecodeOptions,
     ) -> Result<(Message, usize), DecodeError> {
+        match self.decode_compiled(ty, input, options) {
+            Some(done) => Ok(done),
+            None => {
+                if self.is_compiled(ty) {
+                    self.decode_fallbacks.fetch_add(1, Ordering::Relaxed);
+                }
+                interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options)
+            }
+        }
+    }
+
+    /// Runs only the compiled decoder: `None` when it failed or `ty` is not
+    /// compiled. Differential tests compare this with the interpreter.
+    pub fn decode_compiled(
+        &self,
+        ty: StructId,
+        input: &bytes::Bytes,
+        options: &DecodeOptions,
+    ) -> Option<(Message, usize)> {
         let f = self.decode_fns[ty.0 as usize].load(Ordering::Acquire);
         if f.is_null() {
-            return interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options);
+            return None;
         }
         let layout = self.layouts.get(ty);
         let mut arena = Arena::with_capacity(input.len() * 2 + layout.size + 64);
@@ -337,8 +356,7 @@ impl Jit {
             f(&mut ctx, root.as_ptr(), u64::from(options.max_depth))
         };
         if status != OK {
-            self.decode_fallbacks.fetch_add(1, Ordering::Relaxed);
-            return interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options);
+            return None;
         }
         let consumed = ctx.pos;
         let keep = if options.copy_strings { None } else { Some(input.clone()) };
@@ -346,7 +364,7 @@ impl Jit {
         // layouts (the same contract as the interpreter), in `arena`, with
         // strings aliasing `input` (kept) or copied into `arena`.
         let message = unsafe { Message::from_parts(self.layouts.clone(), ty, root, arena, keep) };
-        Ok((message, consumed))
+        Some((message, consumed))
     }
 
     /// Encodes (Binary) with compiled code, appending to `out`; on failure
@@ -355,10 +373,22 @@ impl Jit {
     /// # Errors
     /// The interpreter's [`EncodeError`] for the same message.
     pub fn encode(&self, message: &StructRef<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if self.encode_compiled(message, out) {
+            return Ok(());
+        }
+        if self.is_compiled(message.layout().id) {
+            self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
+        }
+        interp::encode(message, Protocol::Binary, out)
+    }
+
+    /// Runs only the compiled encoder: false (with `out` unchanged) when it
+    /// failed or the type is not compiled.
+    pub fn encode_compiled(&self, message: &StructRef<'_>, out: &mut Vec<u8>) -> bool {
         let ty = message.layout().id;
         let f = self.encode_fns[ty.0 as usize].load(Ordering::Acquire);
         if f.is_null() || !std::ptr::eq(message.layouts_ref(), &*self.layouts) {
-            return interp::encode(message, Protocol::Binary, out);
+            return false;
         }
         let start = out.len();
         let mut ctx = EncodeCtx {
@@ -381,11 +411,50 @@ impl Jit {
         // and kept `pos <= capacity` (checked before each write).
         unsafe { out.set_len(ctx.pos) };
         if status != OK {
-            self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
             out.truncate(start);
-            return interp::encode(message, Protocol::Binary, out);
+            return false;
         }
-        Ok(())
+        true
+    }
+
+    /// Decodes `input` with the compiled code alone and with the interpreter,
+    /// and re-encodes what both decoded with both engines; returns whether the
+    /// input decoded, or a description of the first disagreement (decoded by
+    /// one engine only, different consumed length, different messages,
+    /// different bytes). For differential tests and fuzzing.
+    ///
+    /// # Errors
+    /// The description of a disagreement.
+    pub fn compare_with_interpreter(
+        &self,
+        ty: StructId,
+        input: &bytes::Bytes,
+        options: &DecodeOptions,
+    ) -> Result<bool, String> {
+        let compiled = self.decode_compiled(ty, input, options);
+        let reference = interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options);
+        match (compiled, reference) {
+            (None, Err(_)) => Ok(false),
+            (Some(_), Err(e)) => Err(format!("the JIT decoded what the interpreter rejects ({e})")),
+            (None, Ok(_)) => Err("the interpreter decoded what the JIT rejects".to_string()),
+            (Some((a, n)), Ok((b, m))) => {
+                if n != m {
+                    return Err(format!("consumed {n} bytes (JIT) vs {m} (interpreter)"));
+                }
+                if a != b {
+                    return Err(format!("decoded {a:?} (JIT) vs {b:?} (interpreter)"));
+                }
+                let mut x = Vec::new();
+                let jit_ok = self.encode_compiled(&a.root(), &mut x);
+                match (jit_ok, interp::encode_to_vec(&b.root(), Protocol::Binary)) {
+                    (true, Ok(y)) if x == y => Ok(true),
+                    (true, Ok(y)) => Err(format!("re-encoded {x:02x?} (JIT) vs {y:02x?} (interpreter)")),
+                    (false, Err(_)) => Ok(true),
+                    (true, Err(e)) => Err(format!("the JIT encoded what the interpreter rejects ({e})")),
+                    (false, Ok(_)) => Err("the interpreter encoded what the JIT rejects".to_string()),
+                }
+            }
+        }
     }
 
     /// The layout, Cranelift IR and machine code of one type's routines.
