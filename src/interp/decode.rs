@@ -82,11 +82,13 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
             if word & req != req {
                 let missing = (req & !word).trailing_zeros() as usize + w * 64;
                 let f = &layout.fields[missing];
+                // The path ends at the missing field itself: `Outer.inner.field`.
                 return Err(DecodeError::with_detail(
                     DecodeErrorKind::MissingRequired,
                     self.r.pos(),
                     format!("required field `{}` (id {}) of `{}` is missing", f.name, f.id, layout.name),
-                ));
+                )
+                .within(PathSegment::Field(layout.name.clone(), f.name.clone())));
             }
         }
         Ok(())

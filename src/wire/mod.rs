@@ -236,12 +236,18 @@ pub(crate) fn truncated(offset: usize) -> DecodeError {
     DecodeError::new(DecodeErrorKind::Truncated, offset)
 }
 
-/// Checks a container count against the bytes left: `count × min ≤ remaining`.
+/// Checks a container count against the bytes left: `count × min ≤ remaining`,
+/// before anything is allocated for the elements.
+///
+/// A count the remaining bytes cannot hold is reported as `Truncated` (at the
+/// container's header), like a string longer than the input: more bytes could
+/// make it valid, and a reader of an unframed stream must be told to wait for
+/// them rather than that the data is bad.
 #[inline]
 pub(crate) fn check_count(count: usize, min: usize, remaining: usize, offset: usize) -> Result<(), DecodeError> {
     if count.saturating_mul(min) > remaining {
         return Err(DecodeError::with_detail(
-            DecodeErrorKind::SizeLimit,
+            DecodeErrorKind::Truncated,
             offset,
             format!("{count} elements cannot fit in the {remaining} bytes left"),
         ));
