@@ -408,6 +408,11 @@ fn unknown_fields_survive_byte_exactly_and_across_protocols() {
     let m = decode(&l, "Bools", Protocol::Binary, &binary).unwrap();
     assert_eq!(m.root().unknown_count(), 14);
     assert_eq!(encode(&m, Protocol::Binary), binary, "same protocol: byte-exact");
+    // Even a bool byte that is neither 0 nor 1.
+    let odd_bool = Bin::new().field(ttype::BOOL, 10).byte(5).stop().0;
+    let m5 = decode(&l, "Bools", Protocol::Binary, &odd_bool).unwrap();
+    assert_eq!(encode(&m5, Protocol::Binary), odd_bool);
+    assert_eq!(encode(&m5, Protocol::Compact), hex("a1 00"), "true in Compact");
     assert_eq!(interp::encoded_size(&m.root(), Protocol::Binary).unwrap(), binary.len());
     // Binary → Compact → Binary.
     let compact = encode(&m, Protocol::Compact);
@@ -562,4 +567,64 @@ fn invalid_wire_types_are_errors() {
     // An 11-byte varint.
     let e = decode_err(&l, "Rich", Protocol::Compact, &hex("56 ff ff ff ff ff ff ff ff ff ff 01 00"));
     assert_eq!(e.kind(), DecodeErrorKind::InvalidVarint, "{e}");
+}
+
+/// A Binary list of no elements whose type is no type (as some writers, and
+/// our own transcoder for Compact's typeless empty maps, produce) survives
+/// Binary → Compact → Binary as an empty list.
+#[test]
+fn empty_containers_without_a_valid_type_cross_protocols() {
+    let l = layouts();
+    let binary = Bin::new()
+        .field(ttype::SET, 2824)
+        .list(0, 0)
+        .field(ttype::LIST, 2)
+        .list(17, 0)
+        .field(ttype::MAP, 3)
+        .map(0, 0, 0)
+        .stop()
+        .0;
+    let m = decode(&l, "Outer", Protocol::Binary, &binary).unwrap();
+    assert_eq!(m.root().get_list("nums").map(|x| x.len()), Some(0));
+    assert_eq!(m.root().get("counts").unwrap().to_value(), Value::Map(vec![]));
+    let compact = encode(&m, Protocol::Compact);
+    assert_eq!(compact, hex("29 05 1b 00 0a 90 2c 00 00"));
+    let mc = decode(&l, "Outer", Protocol::Compact, &compact).unwrap();
+    assert_eq!(mc.to_value(), m.to_value());
+    let back = encode(&mc, Protocol::Binary);
+    assert_eq!(decode(&l, "Outer", Protocol::Binary, &back).unwrap().to_value(), m.to_value());
+    // With elements, type 0 is still an error.
+    let e = decode_err(&l, "Outer", Protocol::Compact, &hex("29 10 00 00"));
+    assert_eq!(e.kind(), DecodeErrorKind::InvalidType, "{e}");
+}
+
+/// `T { 1: list<T> kids }` nested as deep as allowed, every list claiming as
+/// many elements as there are bytes left, the input cut short at the end.
+/// Each level's count fits the input on its own; together they do not, and
+/// the decoder must notice before allocating for all of them (else the heap
+/// grows with `max_depth × input`).
+#[test]
+fn nested_counts_share_the_input_instead_of_each_claiming_all_of_it() {
+    let l = Layouts::new(Schema::parse_str("t.thrift", "struct T { 1: list<T> kids }").unwrap());
+    let t = ty(&l, "T");
+    const LEN: usize = 16 * 1024;
+    for max_depth in [64, 200] {
+        let levels = max_depth as usize / 2 - 1;
+        let mut b = Vec::new();
+        for _ in 0..levels {
+            b.extend_from_slice(&[ttype::LIST, 0, 1, ttype::STRUCT]);
+            let left = LEN - b.len() - 4;
+            b.extend_from_slice(&(left as i32).to_be_bytes());
+        }
+        b.resize(LEN, 0);
+        let input = Bytes::from(b);
+        let opts = DecodeOptions { max_depth, ..DecodeOptions::default() };
+        let (res, peak) = peak_heap(|| interp::decode(&l, t, Protocol::Binary, &input, &opts));
+        let e = res.expect_err("cannot be complete");
+        assert_eq!(e.kind(), DecodeErrorKind::Truncated, "{e}");
+        // One level's elements (8-byte pointers, one per byte left) in arena
+        // chunks that double (so up to three times that), and the first
+        // chunk (twice the input): far below `levels × 8 × LEN`.
+        assert!(peak < 32 * LEN, "max_depth {max_depth}: peak heap {peak} for a {LEN}-byte input");
+    }
 }

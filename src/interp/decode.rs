@@ -15,6 +15,14 @@ pub(crate) struct Decoder<'l, 'a, R> {
     pub layouts: &'l Layouts,
     /// Copy strings into the arena instead of aliasing the input.
     pub copy_strings: bool,
+    /// Bytes that the containers being decoded still need for their later
+    /// elements (each at least its wire type's minimum size). A nested
+    /// container's count is checked against the bytes left *minus* these, so
+    /// the element arrays open at once along one path of nesting promise no
+    /// more elements, together, than the input can hold. Without it, a hostile
+    /// input nesting `list<T>` in `T` could make every level allocate for a
+    /// count as large as the whole input: `max_depth` times the memory.
+    pub reserved: usize,
     pub _input: std::marker::PhantomData<&'a [u8]>,
 }
 
@@ -26,6 +34,21 @@ type Read = Result<bool, DecodeError>;
 #[cold]
 fn depth_error(at: usize) -> DecodeError {
     DecodeError::new(DecodeErrorKind::DepthLimit, at)
+}
+
+#[cold]
+fn unreserved_error(n: usize, left: usize, at: usize) -> DecodeError {
+    DecodeError::with_detail(
+        DecodeErrorKind::Truncated,
+        at,
+        format!("{n} elements cannot fit in the {left} bytes the enclosing containers leave"),
+    )
+}
+
+/// True for kinds whose values can hold containers (and so allocate).
+#[inline]
+fn can_nest(kind: &ValueKind) -> bool {
+    matches!(kind, ValueKind::Struct(_) | ValueKind::List(_) | ValueKind::Set(_) | ValueKind::Map(..))
 }
 
 impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
@@ -163,6 +186,16 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
         if self.copy_strings && !bytes.is_empty() { self.arena.alloc_bytes(bytes).as_ptr() } else { bytes.as_ptr() }
     }
 
+    /// Checks that `n` elements of at least `min` bytes fit in the bytes
+    /// left that no enclosing container has reserved (see `reserved`).
+    #[inline]
+    fn check_unreserved(&self, n: usize, min: usize, at: usize) -> Result<(), DecodeError> {
+        if self.reserved != 0 && n.saturating_mul(min) > self.r.remaining().saturating_sub(self.reserved) {
+            return Err(unreserved_error(n, self.r.remaining().saturating_sub(self.reserved), at));
+        }
+        Ok(())
+    }
+
     /// Reads a field's value (the header matched `kind`'s wire type).
     #[inline]
     fn read_value(&mut self, kind: &ValueKind, h: FieldHeader, slot: NonNull<u8>, depth: u32) -> Read {
@@ -203,44 +236,70 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
                 }
                 ValueKind::List(e) | ValueKind::Set(e) => {
                     let depth = depth.checked_sub(1).ok_or_else(|| depth_error(self.r.pos()))?;
+                    let at = self.r.pos();
                     let (elem, n) = self.r.list_header()?;
                     if n > 0 && elem != e.ttype() {
                         return Ok(false);
                     }
+                    let min = R::min_size(elem);
+                    self.check_unreserved(n, min, at)?;
                     let stride = e.size();
                     let base =
                         if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(stride * n).as_ptr() };
+                    let outer = self.reserved;
+                    let nests = can_nest(e);
                     for i in 0..n {
+                        if nests {
+                            self.reserved = outer + (n - 1 - i) * min;
+                        }
                         let ok = self
                             .read_elem(e, NonNull::new_unchecked(base.add(i * stride)), depth)
                             .map_err(|err| err.within(PathSegment::Index(i)))?;
                         if !ok {
+                            self.reserved = outer;
                             return Ok(false);
                         }
                     }
+                    self.reserved = outer;
                     std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
                 }
                 ValueKind::Map(k, v) => {
                     let depth = depth.checked_sub(1).ok_or_else(|| depth_error(self.r.pos()))?;
+                    let at = self.r.pos();
                     let (kt, vt, n) = self.r.map_header()?;
                     if n > 0 && (kt != k.ttype() || vt != v.ttype()) {
                         return Ok(false);
                     }
+                    let (kmin, vmin) = (R::min_size(kt), R::min_size(vt));
+                    self.check_unreserved(n, kmin + vmin, at)?;
                     let el = EntryLayout::of(k, v);
                     let base =
                         if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(el.stride * n).as_ptr() };
+                    let outer = self.reserved;
+                    let nests = can_nest(k) || can_nest(v);
                     for i in 0..n {
                         let at = base.add(i * el.stride);
-                        let ok = self
+                        let later = outer + (n - 1 - i) * (kmin + vmin);
+                        if nests {
+                            self.reserved = later + vmin;
+                        }
+                        let mut ok = self
                             .read_elem(k, NonNull::new_unchecked(at), depth)
-                            .map_err(|err| err.within(PathSegment::MapEntry(i)))?
-                            && self
+                            .map_err(|err| err.within(PathSegment::MapEntry(i)))?;
+                        if ok {
+                            if nests {
+                                self.reserved = later;
+                            }
+                            ok = self
                                 .read_elem(v, NonNull::new_unchecked(at.add(el.value_offset)), depth)
                                 .map_err(|err| err.within(PathSegment::MapEntry(i)))?;
+                        }
                         if !ok {
+                            self.reserved = outer;
                             return Ok(false);
                         }
                     }
+                    self.reserved = outer;
                     std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
                 }
             }

@@ -76,9 +76,10 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
         // SAFETY: a record's data points to `len` live bytes (input or arena).
         let data = unsafe { std::slice::from_raw_parts(rec.data, rec.len) };
         let from = if rec.encoding == 0 { Protocol::Binary } else { Protocol::Compact };
-        if rec.ttype == ttype::BOOL {
+        if rec.ttype == ttype::BOOL && from != W::PROTOCOL {
             // A Binary bool value is one byte; write it as a bool field so
-            // Compact packs it into the header.
+            // Compact packs it into the header. (Into Binary it is copied
+            // below as it came, even a byte other than 0 and 1.)
             let v = match from {
                 Protocol::Binary => BinaryReader::new(data).read_bool(),
                 Protocol::Compact => CompactReader::new(data).read_bool(),

@@ -100,6 +100,8 @@ fn decode_with<'a, R: ProtocolReader<'a>>(
         arena: &mut arena,
         layouts,
         copy_strings: options.copy_strings,
+        reserved: 0,
+
         _input: PhantomData,
     };
     d.decode_struct(layout, root, options.max_depth)?;

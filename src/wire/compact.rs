@@ -229,8 +229,14 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
     fn list_header(&mut self) -> Result<(u8, usize), DecodeError> {
         let at = self.pos;
         let b = self.byte()?;
-        let elem = self.elem_type(b & 0x0f, at)?;
         let n = if b >> 4 == 15 { self.len()? } else { usize::from(b >> 4) };
+        // An empty list may carry type 0: it is what a Binary list of no
+        // elements and no valid type becomes in Compact (Apache's C++ reader
+        // accepts it too). With elements, the type must be real.
+        if n == 0 && b & 0x0f == 0 {
+            return Ok((ttype::STOP, 0));
+        }
+        let elem = self.elem_type(b & 0x0f, at)?;
         check_count(n, Self::min_size(elem), self.remaining(), at)?;
         Ok((elem, n))
     }
