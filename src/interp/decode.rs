@@ -186,6 +186,68 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
         if self.copy_strings && !bytes.is_empty() { self.arena.alloc_bytes(bytes).as_ptr() } else { bytes.as_ptr() }
     }
 
+    /// Reads `n` list elements of a scalar or string `kind` into the array at
+    /// `base`, with the dispatch on the kind hoisted out of the loop (and, for
+    /// Binary's fixed-width types, one bounds check for the whole array and a
+    /// byte-swapping copy). Returns false, reading nothing, for other kinds.
+    ///
+    /// # Safety
+    /// `base` must have room for `n` elements of `kind`'s slot size.
+    #[inline]
+    unsafe fn read_scalars(&mut self, kind: &ValueKind, base: *mut u8, n: usize) -> Result<bool, DecodeError> {
+        /// Writes element `i` of width `size_of::<T>()`.
+        macro_rules! each {
+            ($t:ty, $read:expr) => {
+                for i in 0..n {
+                    let v: $t = $read;
+                    // SAFETY: the caller gave room for `n` elements of this width.
+                    unsafe { std::ptr::write_unaligned((base as *mut $t).add(i), v) };
+                }
+            };
+        }
+        /// Binary: converts `n` big-endian values of `$t` from one slice.
+        macro_rules! bulk {
+            ($t:ty, $conv:expr) => {{
+                const W: usize = std::mem::size_of::<$t>();
+                let bytes = self.r.read_raw(n * W)?;
+                for (i, c) in bytes.chunks_exact(W).enumerate() {
+                    let v: $t = $conv(c.try_into().expect("W bytes"));
+                    // SAFETY: the caller gave room for `n` elements of `W` bytes; `i < n`.
+                    unsafe { std::ptr::write_unaligned((base as *mut $t).add(i), v) };
+                }
+            }};
+        }
+        let binary = R::PROTOCOL == Protocol::Binary;
+        match kind {
+            ValueKind::I8 | ValueKind::Uuid => {
+                let bytes = self.r.read_raw(n * kind.size())?;
+                // SAFETY: room for `n` elements of `kind.size()` bytes; the
+                // input and a fresh arena block never overlap.
+                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), base, bytes.len()) };
+            }
+            ValueKind::Bool => each!(u8, self.r.read_bool()? as u8),
+            ValueKind::I16 if binary => bulk!(i16, i16::from_be_bytes),
+            ValueKind::I32 | ValueKind::Enum(_) if binary => bulk!(i32, i32::from_be_bytes),
+            ValueKind::I64 if binary => bulk!(i64, i64::from_be_bytes),
+            ValueKind::Double if binary => bulk!(u64, u64::from_be_bytes),
+            ValueKind::I16 => each!(i16, self.r.read_i16()?),
+            ValueKind::I32 | ValueKind::Enum(_) => each!(i32, self.r.read_i32()?),
+            ValueKind::I64 => each!(i64, self.r.read_i64()?),
+            ValueKind::Double => each!(f64, self.r.read_double()?),
+            ValueKind::String | ValueKind::Binary => {
+                for i in 0..n {
+                    let range = self.r.read_bytes().map_err(|err| err.within(PathSegment::Index(i)))?;
+                    let len = range.len();
+                    let ptr = self.string_ptr(range);
+                    // SAFETY: room for `n` slices; `i < n`.
+                    unsafe { std::ptr::write_unaligned((base as *mut RawSlice).add(i), RawSlice { ptr, len }) };
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Checks that `n` elements of at least `min` bytes fit in the bytes
     /// left that no enclosing container has reserved (see `reserved`).
     #[inline]
@@ -246,6 +308,10 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
                     let stride = e.size();
                     let base =
                         if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(stride * n).as_ptr() };
+                    if self.read_scalars(e, base, n)? {
+                        std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
+                        return Ok(true);
+                    }
                     let outer = self.reserved;
                     let nests = can_nest(e);
                     for i in 0..n {

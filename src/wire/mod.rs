@@ -147,6 +147,20 @@ pub trait ProtocolReader<'a>: Sized {
     fn map_header(&mut self) -> Result<(u8, u8, usize), DecodeError>;
     /// The fewest bytes a value of wire type `t` takes in this protocol.
     fn min_size(t: u8) -> usize;
+    /// The size of every value of wire type `t` when it is fixed (as a
+    /// container element), so arrays of them are skipped and copied in bulk.
+    fn fixed_size(t: u8) -> Option<usize>;
+    /// The next `len` bytes, as they are.
+    #[inline]
+    fn read_raw(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+        let pos = self.pos();
+        let buf = self.buf();
+        if len > buf.len() - pos {
+            return Err(truncated(buf.len()));
+        }
+        self.set_pos(pos + len);
+        Ok(&buf[pos..pos + len])
+    }
 }
 
 /// Writes one protocol into a [`Sink`].
