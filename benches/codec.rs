@@ -1,8 +1,11 @@
-//! Codec benchmarks: the interpreter's decode, encode, `encoded_size` and
-//! skip over the payloads of `corpus/payloads/` (types in
+//! Codec benchmarks, engine × payload × operation, side by side in one run:
+//! the interpreter's decode, encode, `encoded_size` and skip, and the JIT's
+//! decode and encode, over the payloads of `corpus/payloads/` (types in
 //! `corpus/idl/bench.thrift`, values generated here, deterministically), in
-//! both protocols. Named `interp/<payload>/<op>/<protocol>`, with throughput
-//! in bytes of the encoding, so criterion reports MB/s beside ns/op.
+//! both protocols. Named `<engine>/<payload>/<op>/<protocol>`, with
+//! throughput in bytes of the encoding, so criterion reports MB/s beside
+//! ns/op. `jit/compile/<type>` times compiling one type from scratch (a
+//! fresh JIT each iteration, so module creation is included).
 //!
 //! Decoding aliases strings into the input (the default); encoding appends to
 //! a buffer that is reused (cleared) between iterations, as a server's write
@@ -18,6 +21,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use thriftjit::interp::{self, DecodeOptions};
+use thriftjit::jit::Jit;
 use thriftjit::layout::Layouts;
 use thriftjit::schema::{Schema, StructId};
 use thriftjit::value::{Message, Value};
@@ -117,6 +121,7 @@ fn payloads() -> Vec<(&'static str, &'static str, Value)> {
 
 fn codec(c: &mut Criterion) {
     let layouts: Arc<Layouts> = Layouts::new(Schema::parse_str("bench.thrift", IDL).expect("bench IDL loads"));
+    let jit = Jit::new(layouts.clone()).expect("a JIT on this machine");
     for (name, ty_name, value) in payloads() {
         let ty: StructId = layouts.schema().struct_by_name(ty_name).expect("type exists");
         let message = Message::from_value(layouts.clone(), ty, &value).expect("payload fits its type");
@@ -148,8 +153,38 @@ fn codec(c: &mut Criterion) {
                 b.iter(|| interp::skip_struct(protocol, black_box(&bytes), 64).expect("skips"))
             });
             group.finish();
+
+            if protocol != Protocol::Binary || !jit.ensure(ty).expect("compiles") {
+                continue;
+            }
+            let mut group = c.benchmark_group(format!("jit/{name}"));
+            group.throughput(Throughput::Bytes(bytes.len() as u64));
+            group.bench_function(format!("decode/{p}"), |b| {
+                b.iter(|| jit.decode(ty, black_box(&bytes), &options).expect("decodes"))
+            });
+            group.bench_function(format!("encode/{p}"), |b| {
+                b.iter(|| {
+                    out.clear();
+                    jit.encode(&black_box(&decoded).root(), &mut out).expect("encodes");
+                    out.len()
+                })
+            });
+            group.finish();
         }
     }
+    assert_eq!(jit.stats().decode_fallbacks + jit.stats().encode_fallbacks, 0, "the compiled code served every call");
+    let mut group = c.benchmark_group("jit/compile");
+    for ty_name in ["Wide20", "Simple", "Nesting"] {
+        let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
+        group.bench_function(ty_name, |b| {
+            b.iter(|| {
+                let jit = Jit::new(layouts.clone()).expect("a JIT");
+                jit.ensure(ty).expect("compiles");
+                jit.stats().code_bytes
+            })
+        });
+    }
+    group.finish();
 }
 
 /// Short runs by default (2 shared cores); the command line can override.

@@ -60,3 +60,11 @@ struct Ints {
 struct StringMap {
   1: map<string, string> entries
 }
+
+/** Twenty fields of every scalar kind and strings: the compile-time yardstick (`jit/compile/Wide20`). */
+struct Wide20 {
+  1: bool f1, 2: i8 f2, 3: i16 f3, 4: i32 f4, 5: i64 f5,
+  6: double f6, 7: string f7, 8: binary f8, 9: i32 f9, 10: i64 f10,
+  11: bool f11, 12: i8 f12, 13: i16 f13, 14: i32 f14, 15: i64 f15,
+  16: double f16, 17: string f17, 18: binary f18, 19: i32 f19, 20: i64 f20
+}
