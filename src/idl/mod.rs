@@ -12,4 +12,4 @@ mod parse;
 mod print;
 
 pub use error::{IdlError, IdlErrorKind};
-pub use parse::{ParseOptions, parse};
+pub use parse::{MAX_NESTING, ParseOptions, parse};

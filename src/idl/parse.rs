@@ -33,10 +33,70 @@ pub struct ParseOptions {
 /// A positioned [`IdlError`] of kind [`IdlErrorKind::Syntax`] when the text is
 /// not valid IDL.
 pub fn parse(file: &Arc<str>, source: &str, options: &ParseOptions) -> Result<Document, IdlError> {
+    check_nesting(file, source)?;
     let mut pairs = ThriftParser::parse(Rule::document, source).map_err(|e| syntax_error(file, source, e))?;
     let document = pairs.next().expect("the document rule always yields one pair");
     let mut builder = Builder { file, source, options, docs: DocComments::scan(source) };
     builder.document(document)
+}
+
+/// How deeply brackets (`<`, `(`, `[`, `{`) may nest in one file.
+///
+/// pest parses by recursive descent, and the builder, the resolver and the
+/// printer walk the tree recursively: each level of nesting costs stack, and
+/// a few thousand levels (`list<list<…>>`, `[[[…]]]`) overflow a thread's
+/// stack. Real IDL nests three or four deep; 64 leaves room for generated
+/// IDL and stays far inside a 2 MiB thread stack even in a debug build.
+pub const MAX_NESTING: usize = 64;
+
+/// Rejects text that nests brackets deeper than [`MAX_NESTING`], before pest
+/// recurses into it. A small lexer skips strings and comments, as
+/// [`DocComments::scan`] does; it does not check that brackets match (the
+/// grammar does that), it only bounds the depth.
+fn check_nesting(file: &Arc<str>, source: &str) -> Result<(), IdlError> {
+    let bytes = source.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => i = skip_literal(bytes, i),
+            b'#' => i = skip_line(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+            }
+            b'<' | b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(IdlError::at(
+                        IdlErrorKind::Syntax,
+                        file,
+                        source,
+                        Span::new(i, i + 1),
+                        format!("brackets nest more than {MAX_NESTING} levels deep"),
+                    ));
+                }
+                i += 1;
+            }
+            b'>' | b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+/// The offset after the string literal that starts at `i` (or the end of
+/// the text when it is not closed).
+fn skip_literal(bytes: &[u8], mut i: usize) -> usize {
+    let quote = bytes[i];
+    i += 1;
+    while i < bytes.len() && bytes[i] != quote {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i + 1
 }
 
 #[cold]
@@ -50,8 +110,15 @@ fn syntax_error(file: &Arc<str>, source: &str, e: pest::error::Error<Rule>) -> I
             let mut expected: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
             expected.sort_unstable();
             expected.dedup();
+            // The `xsd_*` keywords may follow any field; naming them beside
+            // what the user most likely missed only adds noise.
+            if expected.len() > 1 {
+                expected.retain(|e| !e.starts_with("`xsd_"));
+            }
             let found = describe_found(source, offset);
-            if expected.is_empty() {
+            if unclosed_literal(source, offset) {
+                "string literal is not closed".to_string()
+            } else if expected.is_empty() {
                 let unexpected: Vec<&str> = negatives.iter().map(|r| rule_name(*r)).collect();
                 format!("unexpected {}", unexpected.join(", "))
             } else {
@@ -61,6 +128,13 @@ fn syntax_error(file: &Arc<str>, source: &str, e: pest::error::Error<Rule>) -> I
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     IdlError::at(IdlErrorKind::Syntax, file, source, Span::new(offset, offset), message)
+}
+
+/// True when a quote at `offset` opens a literal that never closes: pest
+/// then reports the quote as unexpected, which hides the real mistake.
+fn unclosed_literal(source: &str, offset: usize) -> bool {
+    let bytes = source.as_bytes();
+    matches!(bytes.get(offset), Some(b'"' | b'\'')) && skip_literal(bytes, offset) > bytes.len()
 }
 
 fn describe_found(source: &str, offset: usize) -> String {
@@ -145,14 +219,7 @@ impl DocComments {
         let mut i = 0;
         while i < bytes.len() {
             match bytes[i] {
-                b'"' | b'\'' => {
-                    let quote = bytes[i];
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != quote {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
+                b'"' | b'\'' => i = skip_literal(bytes, i),
                 b'#' => i = skip_line(bytes, i),
                 b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {

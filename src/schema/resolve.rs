@@ -12,9 +12,33 @@ use std::sync::Arc;
 use super::load::ParsedFile;
 use super::*;
 use crate::idl::ast::{self, ConstValueKind, FieldTypeKind, Span};
-use crate::idl::{IdlError, IdlErrorKind};
+use crate::idl::{IdlError, IdlErrorKind, MAX_NESTING};
 
-/// Resolution state of a typedef or constant, for on-demand resolution.
+/// How many on-demand resolutions (a typedef, constant or struct reached
+/// through a reference) and nested constant values may be open at once.
+///
+/// Each level is a few frames of recursion; a chain of thousands of
+/// typedefs or constants naming the next would overflow the stack. Real IDL
+/// chains a handful; 128 also covers a constant nested [`MAX_NESTING`] deep
+/// in the text, and stays inside a 2 MiB thread stack in a debug build.
+const MAX_RESOLVE_DEPTH: usize = 128;
+
+/// How many nodes of constant values may be copied by references to other
+/// constants in one load.
+///
+/// A reference copies the referenced value, so `A1 = [A0, A0]`,
+/// `A2 = [A1, A1]`, … doubles at each step: 60 lines would ask for 2^60
+/// nodes. A million nodes (tens of MB) is far above real IDL, whose largest
+/// constant maps have hundreds of entries.
+const MAX_COPIED_CONST_NODES: usize = 1 << 20;
+
+/// How many nodes one resolved type may have once typedefs are expanded.
+///
+/// `typedef map<T1, T1> T2` doubles the size of the type at each step, as
+/// constants do above. Real types have fewer than ten nodes.
+const MAX_TYPE_NODES: usize = 1024;
+
+/// Resolution state of a typedef, constant or struct, for on-demand resolution.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     Pending,
@@ -29,6 +53,8 @@ struct Resolver<'a> {
     scopes: Vec<HashMap<&'a str, Symbol>>,
     structs: Vec<StructType>,
     struct_src: Vec<Option<(usize, &'a ast::Struct)>>,
+    /// Per struct: whether its fields are resolved (synthesized ones are `Done`).
+    struct_state: Vec<State>,
     enums: Vec<EnumType>,
     typedefs: Vec<Typedef>,
     typedef_src: Vec<(usize, &'a ast::Typedef, State)>,
@@ -36,6 +62,10 @@ struct Resolver<'a> {
     const_src: Vec<(usize, &'a ast::Const, State)>,
     services: Vec<Service>,
     service_src: Vec<(usize, &'a ast::Service)>,
+    /// Open on-demand resolutions and nested constant values; see [`MAX_RESOLVE_DEPTH`].
+    depth: usize,
+    /// Constant-value nodes copied by references; see [`MAX_COPIED_CONST_NODES`].
+    copied_const_nodes: usize,
 }
 
 /// Resolves parsed files (every file after the files it includes; the main
@@ -49,6 +79,7 @@ pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
         scopes: vec![HashMap::new(); files.len()],
         structs: Vec::new(),
         struct_src: Vec::new(),
+        struct_state: Vec::new(),
         enums: Vec::new(),
         typedefs: Vec::new(),
         typedef_src: Vec::new(),
@@ -56,6 +87,8 @@ pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
         const_src: Vec::new(),
         services: Vec::new(),
         service_src: Vec::new(),
+        depth: 0,
+        copied_const_nodes: 0,
     };
     for fi in 0..files.len() {
         r.declare(fi, main)?;
@@ -168,6 +201,7 @@ impl<'a> Resolver<'a> {
                         doc: s.doc.as_deref().map(Into::into),
                     });
                     self.struct_src.push(Some((fi, s)));
+                    self.struct_state.push(State::Pending);
                     Symbol::Struct(id)
                 }
                 ast::Definition::Enum(e) => {
@@ -273,12 +307,61 @@ impl<'a> Resolver<'a> {
                     ));
                 }
             },
-            FieldTypeKind::List(e, _) => Type::List(Box::new(self.resolve_type(fi, e)?)),
-            FieldTypeKind::Set(e, _) => Type::Set(Box::new(self.resolve_type(fi, e)?)),
+            FieldTypeKind::List(e, _) => {
+                let list = Type::List(Box::new(self.resolve_type(fi, e)?));
+                self.checked_shape(fi, t, list)?
+            }
+            FieldTypeKind::Set(e, _) => {
+                let set = Type::Set(Box::new(self.resolve_type(fi, e)?));
+                self.checked_shape(fi, t, set)?
+            }
             FieldTypeKind::Map(k, v, _) => {
-                Type::Map(Box::new(self.resolve_type(fi, k)?), Box::new(self.resolve_type(fi, v)?))
+                let map = Type::Map(Box::new(self.resolve_type(fi, k)?), Box::new(self.resolve_type(fi, v)?));
+                self.checked_shape(fi, t, map)?
             }
         })
+    }
+
+    /// `ty`, a container just built for `t`, unless typedefs made it nest
+    /// deeper than [`MAX_NESTING`] or grow past [`MAX_TYPE_NODES`]; its parts
+    /// were checked when they were built, so this stays cheap.
+    fn checked_shape(&self, fi: usize, t: &ast::FieldType, ty: Type) -> Result<Type, IdlError> {
+        let (depth, nodes) = type_shape(&ty);
+        if depth > MAX_NESTING {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                t.span,
+                format!("type nests more than {MAX_NESTING} containers deep once typedefs are expanded"),
+            ));
+        }
+        if nodes > MAX_TYPE_NODES {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                t.span,
+                format!("type has more than {MAX_TYPE_NODES} parts once typedefs are expanded"),
+            ));
+        }
+        Ok(ty)
+    }
+
+    /// Opens one level of on-demand resolution or constant nesting; the
+    /// caller closes it with `self.depth -= 1` (an error ends the load, so
+    /// error paths need not).
+    fn descend(&mut self, fi: usize, span: Span) -> Result<(), IdlError> {
+        self.depth += 1;
+        if self.depth > MAX_RESOLVE_DEPTH {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                span,
+                format!(
+                    "definitions refer to one another, or constant values nest, more than {MAX_RESOLVE_DEPTH} levels deep"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn resolve_typedef(&mut self, i: usize) -> Result<Type, IdlError> {
@@ -296,22 +379,59 @@ impl<'a> Resolver<'a> {
             State::Pending => {}
         }
         self.typedef_src[i].2 = State::InProgress;
+        self.descend(fi, t.name.span)?;
         let ty = self.resolve_type(fi, &t.ty)?;
+        self.depth -= 1;
         self.typedefs[i].ty = ty.clone();
         self.typedef_src[i].2 = State::Done;
         Ok(ty)
     }
 
+    /// Resolves the fields of struct `i` in two passes: ids, names and types
+    /// first, then defaults. A default may be a struct constant of this very
+    /// struct (or of one that refers back to it): it then finds the fields
+    /// in place, while the struct is `InProgress`.
     fn resolve_struct(&mut self, i: usize) -> Result<(), IdlError> {
         let Some((fi, s)) = self.struct_src[i] else { return Ok(()) };
+        if self.struct_state[i] != State::Pending {
+            return Ok(());
+        }
+        self.struct_state[i] = State::InProgress;
+        self.descend(fi, s.name.span)?;
         let is_union = s.kind == ast::StructKind::Union;
-        let fields = self.resolve_fields(fi, &s.fields, FieldContext::Struct { union: is_union })?;
+        let (fields, defaults) = self.resolve_field_list(fi, &s.fields, FieldContext::Struct { union: is_union })?;
         self.structs[i].fields = fields;
+        for (k, expr) in defaults {
+            let ty = self.structs[i].fields[k].ty.clone();
+            let value = self.eval(fi, expr, &ty)?;
+            self.structs[i].fields[k].default = Some(value);
+        }
+        self.depth -= 1;
+        self.struct_state[i] = State::Done;
         Ok(())
     }
 
-    fn resolve_fields(&mut self, fi: usize, list: &[ast::Field], ctx: FieldContext) -> Result<Vec<Field>, IdlError> {
+    /// A field list of a function (arguments or `throws`), defaults included.
+    fn resolve_fields(&mut self, fi: usize, list: &'a [ast::Field], ctx: FieldContext) -> Result<Vec<Field>, IdlError> {
+        let (mut fields, defaults) = self.resolve_field_list(fi, list, ctx)?;
+        for (k, expr) in defaults {
+            let ty = fields[k].ty.clone();
+            fields[k].default = Some(self.eval(fi, expr, &ty)?);
+        }
+        Ok(fields)
+    }
+
+    /// Ids, names and types of a field list; the defaults are returned as
+    /// (index of the field, expression) for the caller to evaluate.
+    #[expect(clippy::type_complexity, reason = "a private pair, named by its use")]
+    fn resolve_field_list(
+        &mut self,
+        fi: usize,
+        list: &'a [ast::Field],
+        ctx: FieldContext,
+    ) -> Result<(Vec<Field>, Vec<(usize, &'a ast::ConstValue)>), IdlError> {
         let mut out: Vec<Field> = Vec::with_capacity(list.len());
+        let mut defaults = Vec::new();
         let mut next_auto: i64 = -1;
         for f in list {
             let id = match f.id {
@@ -367,22 +487,21 @@ impl<'a> Resolver<'a> {
                     ));
                 }
             }
-            let default = match &f.default {
-                Some(v) => Some(self.eval(fi, v, &ty)?),
-                None => None,
-            };
+            if let Some(v) = &f.default {
+                defaults.push((out.len(), v));
+            }
             out.push(Field {
                 id,
                 name: f.name.name.as_str().into(),
                 ty,
                 requiredness,
-                default,
+                default: None,
                 reference: f.reference,
                 annotations: annotations(&f.annotations),
                 doc: f.doc.as_deref().map(Into::into),
             });
         }
-        Ok(out)
+        Ok((out, defaults))
     }
 
     fn resolve_service(&mut self, i: usize) -> Result<(), IdlError> {
@@ -405,7 +524,15 @@ impl<'a> Resolver<'a> {
                     }
                     self.services[i].extends = Some(b);
                 }
-                _ => {
+                Some(_) => {
+                    return Err(self.error(
+                        fi,
+                        IdlErrorKind::Invalid,
+                        base.span,
+                        format!("`{}` is not a service", base.name),
+                    ));
+                }
+                None => {
                     return Err(self.error(
                         fi,
                         IdlErrorKind::UnknownName,
@@ -495,13 +622,14 @@ impl<'a> Resolver<'a> {
             doc: None,
         });
         self.struct_src.push(None);
+        self.struct_state.push(State::Done);
         id
     }
 
-    fn resolve_const(&mut self, i: usize) -> Result<ConstValue, IdlError> {
+    fn resolve_const(&mut self, i: usize) -> Result<(), IdlError> {
         let (fi, c, state) = self.const_src[i];
         match state {
-            State::Done => return Ok(self.consts[i].value.clone()),
+            State::Done => return Ok(()),
             State::InProgress => {
                 return Err(self.error(
                     fi,
@@ -513,16 +641,25 @@ impl<'a> Resolver<'a> {
             State::Pending => {}
         }
         self.const_src[i].2 = State::InProgress;
+        self.descend(fi, c.name.span)?;
         let ty = self.resolve_type(fi, &c.ty)?;
         let value = self.eval(fi, &c.value, &ty)?;
+        self.depth -= 1;
         self.consts[i].ty = ty;
-        self.consts[i].value = value.clone();
+        self.consts[i].value = value;
         self.const_src[i].2 = State::Done;
-        Ok(value)
+        Ok(())
     }
 
     /// Evaluates `v` (written in file `fi`) as a value of type `ty`.
     fn eval(&mut self, fi: usize, v: &ast::ConstValue, ty: &Type) -> Result<ConstValue, IdlError> {
+        self.descend(fi, v.span)?;
+        let value = self.eval_here(fi, v, ty)?;
+        self.depth -= 1;
+        Ok(value)
+    }
+
+    fn eval_here(&mut self, fi: usize, v: &ast::ConstValue, ty: &Type) -> Result<ConstValue, IdlError> {
         if let ConstValueKind::Ref(r) = &v.kind {
             return self.eval_ref(fi, r, ty);
         }
@@ -536,18 +673,10 @@ impl<'a> Resolver<'a> {
         };
         Ok(match (ty, &v.kind) {
             (Type::Bool, ConstValueKind::Int(i)) if *i == 0 || *i == 1 => ConstValue::Bool(*i == 1),
-            (Type::I8 | Type::I16 | Type::I32 | Type::I64, ConstValueKind::Int(i)) => {
-                let (lo, hi) = int_range(ty);
-                if *i < lo || *i > hi {
-                    return Err(mismatch(self, &format!("{i} is out of range:")));
+            (Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Enum(_), ConstValueKind::Int(i)) => {
+                if !fits(*i, ty) {
+                    return Err(self.out_of_range(fi, v.span, *i, ty));
                 }
-                ConstValue::Int(*i)
-            }
-            (Type::Enum(e), ConstValueKind::Int(i)) => {
-                if i32::try_from(*i).is_err() {
-                    return Err(mismatch(self, &i.to_string()));
-                }
-                let _ = e;
                 ConstValue::Int(*i)
             }
             (Type::Double, ConstValueKind::Int(i)) => ConstValue::Double(*i as f64),
@@ -575,6 +704,10 @@ impl<'a> Resolver<'a> {
                 ConstValue::Map(out)
             }
             (Type::Struct(s), ConstValueKind::Map(entries)) => {
+                // A struct declared later may not have its fields yet.
+                if !entries.is_empty() {
+                    self.resolve_struct(s.0 as usize)?;
+                }
                 let mut out = Vec::with_capacity(entries.len());
                 for (a, b) in entries {
                     let ConstValueKind::Literal(fname) = &a.kind else {
@@ -585,8 +718,6 @@ impl<'a> Resolver<'a> {
                             "a struct constant's keys must be field names in quotes",
                         ));
                     };
-                    // Fields of a struct declared later may not be resolved yet.
-                    self.resolve_struct_if_needed(*s)?;
                     let st = &self.structs[s.0 as usize];
                     let Some(field) = st.fields.iter().find(|f| *f.name == **fname) else {
                         let msg = format!("`{}` has no field `{fname}`", st.name);
@@ -606,34 +737,55 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    fn resolve_struct_if_needed(&mut self, s: StructId) -> Result<(), IdlError> {
-        let i = s.0 as usize;
-        if self.structs[i].fields.is_empty() && self.struct_src[i].is_some_and(|(_, st)| !st.fields.is_empty()) {
-            self.resolve_struct(i)?;
-        }
-        Ok(())
+    #[cold]
+    fn out_of_range(&self, fi: usize, span: Span, value: i64, ty: &Type) -> IdlError {
+        let ty = self.type_name(ty);
+        self.error(fi, IdlErrorKind::BadConstant, span, format!("{value} is out of range for `{ty}`"))
     }
 
-    /// A reference to a constant or to `Enum.VALUE` (maybe include-qualified).
+    /// A reference to a constant or to `Enum.VALUE` (maybe include-qualified),
+    /// as a value of type `ty`.
     fn eval_ref(&mut self, fi: usize, r: &ast::Ident, ty: &Type) -> Result<ConstValue, IdlError> {
         if let Some(Symbol::Const(c)) = self.lookup(fi, &r.name) {
-            let value = self.resolve_const(c)?;
-            return Ok(match (ty, value) {
-                (Type::Double, ConstValue::Int(i)) => ConstValue::Double(i as f64),
-                (_, v) => v,
-            });
+            self.resolve_const(c)?;
+            self.copied_const_nodes += const_nodes(&self.consts[c].value);
+            if self.copied_const_nodes > MAX_COPIED_CONST_NODES {
+                return Err(self.error(
+                    fi,
+                    IdlErrorKind::BadConstant,
+                    r.span,
+                    format!("constants copy more than {MAX_COPIED_CONST_NODES} values through references"),
+                ));
+            }
+            return self.coerce(fi, r, c, ty);
         }
         if let Some((enum_name, member)) = r.name.rsplit_once('.')
             && let Some(Symbol::Enum(e)) = self.lookup(fi, enum_name)
         {
             let en = &self.enums[e.0 as usize];
-            return match en.value_of(member) {
-                Some(v) => Ok(ConstValue::Int(i64::from(v))),
-                None => Err(self.error(
+            let Some(v) = en.value_of(member) else {
+                return Err(self.error(
                     fi,
                     IdlErrorKind::UnknownName,
                     r.span,
                     format!("enum `{}` has no member `{member}`", en.name),
+                ));
+            };
+            let v = i64::from(v);
+            return match ty {
+                Type::Enum(x) if *x == e => Ok(ConstValue::Int(v)),
+                Type::I8 | Type::I16 | Type::I32 | Type::I64 if fits(v, ty) => Ok(ConstValue::Int(v)),
+                Type::I8 | Type::I16 | Type::I32 | Type::I64 => Err(self.out_of_range(fi, r.span, v, ty)),
+                _ => Err(self.error(
+                    fi,
+                    IdlErrorKind::BadConstant,
+                    r.span,
+                    format!(
+                        "`{}` is a member of `{}`, not a valid value of type `{}`",
+                        r.name,
+                        en.name,
+                        self.type_name(ty)
+                    ),
                 )),
             };
         }
@@ -645,6 +797,38 @@ impl<'a> Resolver<'a> {
             String::new()
         };
         Err(self.error(fi, IdlErrorKind::UnknownName, r.span, format!("constant `{}` is not defined{hint}", r.name)))
+    }
+
+    /// The value of constant `c` as a value of type `ty`: the same type, or an
+    /// integer that fits, an integer as a double, a string as binary.
+    fn coerce(&self, fi: usize, r: &ast::Ident, c: usize, ty: &Type) -> Result<ConstValue, IdlError> {
+        let (from, value) = (&self.consts[c].ty, &self.consts[c].value);
+        if from == ty {
+            return Ok(value.clone());
+        }
+        let integer = |t: &Type| matches!(t, Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Enum(_));
+        match (ty, value) {
+            (_, ConstValue::Int(i)) if integer(ty) && integer(from) => {
+                if fits(*i, ty) {
+                    Ok(ConstValue::Int(*i))
+                } else {
+                    Err(self.out_of_range(fi, r.span, *i, ty))
+                }
+            }
+            (Type::Double, ConstValue::Int(i)) if integer(from) => Ok(ConstValue::Double(*i as f64)),
+            (Type::String | Type::Binary, ConstValue::String(_)) => Ok(value.clone()),
+            _ => Err(self.error(
+                fi,
+                IdlErrorKind::BadConstant,
+                r.span,
+                format!(
+                    "constant `{}` of type `{}` is not a valid value of type `{}`",
+                    r.name,
+                    self.type_name(from),
+                    self.type_name(ty)
+                ),
+            )),
+        }
     }
 
     fn type_name(&self, ty: &Type) -> String {
@@ -666,12 +850,38 @@ enum FieldContext {
     Throws,
 }
 
-fn int_range(ty: &Type) -> (i64, i64) {
+/// True when `value` fits the integer type (or enum, an i32 on the wire) `ty`.
+fn fits(value: i64, ty: &Type) -> bool {
     match ty {
-        Type::I8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
-        Type::I16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        Type::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
+        Type::I8 => i8::try_from(value).is_ok(),
+        Type::I16 => i16::try_from(value).is_ok(),
+        Type::I32 | Type::Enum(_) => i32::try_from(value).is_ok(),
+        _ => true,
+    }
+}
+
+/// (depth in containers, number of nodes) of a resolved type.
+fn type_shape(ty: &Type) -> (usize, usize) {
+    match ty {
+        Type::List(e) | Type::Set(e) => {
+            let (d, n) = type_shape(e);
+            (d + 1, n + 1)
+        }
+        Type::Map(k, v) => {
+            let ((dk, nk), (dv, nv)) = (type_shape(k), type_shape(v));
+            (dk.max(dv) + 1, nk + nv + 1)
+        }
+        _ => (0, 1),
+    }
+}
+
+/// How many nodes a constant value has.
+fn const_nodes(v: &ConstValue) -> usize {
+    1 + match v {
+        ConstValue::List(items) => items.iter().map(const_nodes).sum(),
+        ConstValue::Map(entries) => entries.iter().map(|(k, v)| const_nodes(k) + const_nodes(v)).sum(),
+        ConstValue::Struct(fields) => fields.iter().map(|(_, v)| const_nodes(v)).sum(),
+        _ => 0,
     }
 }
 
