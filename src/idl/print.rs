@@ -169,6 +169,9 @@ impl Display for ConstValue {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ConstValueKind::Int(i) => write!(f, "{i}"),
+            // A literal too big for a double parses as an infinity (as
+            // `strtod` gives the reference compiler); print one that does.
+            ConstValueKind::Double(d) if d.is_infinite() => write!(f, "{}1e999", if *d < 0.0 { "-" } else { "" }),
             ConstValueKind::Double(d) => {
                 // `{:?}` keeps a `.0` or an exponent, so the value re-parses as a double.
                 let text = format!("{d:?}");
