@@ -34,10 +34,48 @@ pub struct ParseOptions {
 /// not valid IDL.
 pub fn parse(file: &Arc<str>, source: &str, options: &ParseOptions) -> Result<Document, IdlError> {
     check_nesting(file, source)?;
-    let mut pairs = ThriftParser::parse(Rule::document, source).map_err(|e| syntax_error(file, source, e))?;
-    let document = pairs.next().expect("the document rule always yields one pair");
-    let mut builder = Builder { file, source, options, docs: DocComments::scan(source) };
-    builder.document(document)
+    let mut builder = Builder { file, source, options, docs: DocComments::scan(source), base: 0 };
+    let mut document = Document::default();
+    // One item (header or definition) per pest parse: pest keeps a queue of
+    // every token of a parse until its pairs are dropped, about 30 times the
+    // size of the text, so parsing the whole file at once would make the
+    // front end's peak memory that of the token queue, not of the tree.
+    // The end is found here, not by asking pest: a failed pest parse builds
+    // an error whose line lookup scans to the end of the text, which would
+    // make the loop quadratic.
+    let mut pos = skip_trivia(source, 0);
+    while pos < source.len() {
+        let mut pairs =
+            ThriftParser::parse(Rule::item, &source[pos..]).map_err(|e| syntax_error(file, source, pos, e))?;
+        let item = pairs.next().expect("the item rule yields one pair");
+        builder.base = pos;
+        let end = item.as_span().end();
+        builder.item(&mut document, item.into_inner().next().expect("an item holds a header or a definition"))?;
+        pos = skip_trivia(source, pos + end);
+    }
+    Ok(document)
+}
+
+/// The offset of the first byte at or after `pos` that is neither
+/// whitespace nor inside a comment, as the grammar's `WHITESPACE` and
+/// `COMMENT` define them. An unclosed `/*` is left for pest to report.
+fn skip_trivia(source: &str, mut pos: usize) -> usize {
+    let bytes = source.as_bytes();
+    loop {
+        let rest = &source[pos..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']);
+        pos += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") || trimmed.starts_with('#') {
+            pos = skip_line(bytes, pos);
+        } else if let Some(body) = trimmed.strip_prefix("/*") {
+            match body.find("*/") {
+                Some(end) => pos += 2 + end + 2,
+                None => return pos,
+            }
+        } else {
+            return pos;
+        }
+    }
 }
 
 /// How deeply brackets (`<`, `(`, `[`, `{`) may nest in one file.
@@ -100,11 +138,12 @@ fn skip_literal(bytes: &[u8], mut i: usize) -> usize {
 }
 
 #[cold]
-fn syntax_error(file: &Arc<str>, source: &str, e: pest::error::Error<Rule>) -> IdlError {
-    let offset = match e.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
+fn syntax_error(file: &Arc<str>, source: &str, base: usize, e: pest::error::Error<Rule>) -> IdlError {
+    let offset = base
+        + match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, negatives } => {
             let mut expected: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
@@ -160,7 +199,6 @@ fn join_or(items: &[&str]) -> String {
 /// Human names of grammar rules, for "expected …" messages.
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
-        Rule::EOI => "end of file",
         Rule::include | Rule::kw_include => "`include`",
         Rule::cpp_include | Rule::kw_cpp_include => "`cpp_include`",
         Rule::namespace | Rule::kw_namespace => "`namespace`",
@@ -180,8 +218,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::field_id => "a field id",
         Rule::requiredness | Rule::kw_required | Rule::kw_optional => "`required` or `optional`",
         Rule::reference => "`&`",
-        Rule::field_name => "a field name",
-        Rule::field_type | Rule::type_ref | Rule::base_type => "a type",
+        Rule::field_type => "a type",
         Rule::map_type | Rule::kw_map => "`map`",
         Rule::set_type | Rule::kw_set => "`set`",
         Rule::list_type | Rule::kw_list => "`list`",
@@ -198,7 +235,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::identifier | Rule::namespace_scope | Rule::namespace_name => "an identifier",
         Rule::def_name => "a name (without dots)",
         Rule::enum_value => "an enum value",
-        Rule::xsd_field_options | Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::kw_xsd_attrs => "`xsd_*`",
+        Rule::xsd_attrs | Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::kw_xsd_attrs => "`xsd_*`",
         Rule::kw_xsd_all => "`xsd_all`",
         _ => "something else",
     }
@@ -288,88 +325,97 @@ struct Builder<'a> {
     source: &'a str,
     options: &'a ParseOptions,
     docs: DocComments,
-}
-
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    /// Offset in `source` of the text the current pairs were parsed from.
+    base: usize,
 }
 
 impl Builder<'_> {
+    /// The span of `pair` in the whole text.
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span_of(&p) }
+    }
+
     #[cold]
     fn error(&self, span: Span, message: impl Into<String>) -> IdlError {
         IdlError::at(IdlErrorKind::Syntax, self.file, self.source, span, message)
     }
 
     fn doc(&self, pair: &Pair<'_, Rule>) -> Option<String> {
-        self.docs.before(self.source, pair.as_span().start())
+        self.docs.before(self.source, self.base + pair.as_span().start())
     }
 
-    fn document(&mut self, pair: Pair<'_, Rule>) -> Result<Document, IdlError> {
-        let mut doc = Document::default();
-        for p in pair.into_inner() {
-            let span = span_of(&p);
-            match p.as_rule() {
-                Rule::include => {
-                    let path = self.literal(p.into_inner().nth(1).expect("include has a path"))?;
-                    doc.includes.push(Include { path, span });
-                }
-                Rule::cpp_include => {
-                    doc.cpp_includes.push(self.literal(p.into_inner().nth(1).expect("cpp_include has a path"))?);
-                }
-                Rule::namespace => {
-                    let mut inner = p.into_inner().skip(1);
-                    let scope = ident(inner.next().expect("namespace scope"));
-                    let name = ident(inner.next().expect("namespace name").into_inner().next().expect("identifier"));
-                    let annotations = self.opt_annotations(inner.next())?;
-                    doc.namespaces.push(Namespace { scope, name, annotations, span });
-                }
-                Rule::const_def => doc.definitions.push(Definition::Const(self.const_def(p)?)),
-                Rule::typedef_def => doc.definitions.push(Definition::Typedef(self.typedef_def(p)?)),
-                Rule::enum_def => doc.definitions.push(Definition::Enum(self.enum_def(p)?)),
-                Rule::struct_def | Rule::exception_def => doc.definitions.push(Definition::Struct(self.struct_def(p)?)),
-                Rule::service_def => doc.definitions.push(Definition::Service(self.service_def(p)?)),
-                Rule::EOI => {}
-                r => unreachable!("unexpected rule {r:?} in document"),
-            }
+    /// Adds one header or definition to `doc`.
+    fn item(&self, doc: &mut Document, p: Pair<'_, Rule>) -> Result<(), IdlError> {
+        let span = self.span_of(&p);
+        let is_header = matches!(p.as_rule(), Rule::include | Rule::cpp_include | Rule::namespace);
+        if is_header && !doc.definitions.is_empty() {
+            let keyword = p.as_str().split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or("");
+            return Err(self.error(span, format!("`{keyword}` must come before the first definition")));
         }
-        Ok(doc)
+        match p.as_rule() {
+            Rule::include => {
+                let path = self.literal(p.into_inner().nth(1).expect("include has a path"))?;
+                doc.includes.push(Include { path, span });
+            }
+            Rule::cpp_include => {
+                doc.cpp_includes.push(self.literal(p.into_inner().nth(1).expect("cpp_include has a path"))?);
+            }
+            Rule::namespace => {
+                let mut inner = p.into_inner().skip(1);
+                let scope = self.ident(inner.next().expect("namespace scope"));
+                let name = self.ident(inner.next().expect("namespace name").into_inner().next().expect("identifier"));
+                let annotations = self.opt_annotations(inner.next())?;
+                doc.namespaces.push(Namespace { scope, name, annotations, span });
+            }
+            Rule::const_def => doc.definitions.push(Definition::Const(self.const_def(p)?)),
+            Rule::typedef_def => doc.definitions.push(Definition::Typedef(self.typedef_def(p)?)),
+            Rule::enum_def => doc.definitions.push(Definition::Enum(self.enum_def(p)?)),
+            Rule::struct_def | Rule::exception_def => doc.definitions.push(Definition::Struct(self.struct_def(p)?)),
+            Rule::service_def => doc.definitions.push(Definition::Service(self.service_def(p)?)),
+            r => unreachable!("unexpected rule {r:?} in an item"),
+        }
+        Ok(())
     }
 
     fn const_def(&self, p: Pair<'_, Rule>) -> Result<Const, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
         let ty = self.field_type(inner.next().expect("const type"))?;
-        let name = ident(inner.next().expect("const name"));
+        let name = self.ident(inner.next().expect("const name"));
         let value = self.const_value(inner.next().expect("const value"))?;
         Ok(Const { doc, ty, name, value, span })
     }
 
     fn typedef_def(&self, p: Pair<'_, Rule>) -> Result<Typedef, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
         let ty = self.field_type(inner.next().expect("typedef type"))?;
-        let name = ident(inner.next().expect("typedef name"));
+        let name = self.ident(inner.next().expect("typedef name"));
         let annotations = self.opt_annotations(inner.next())?;
         Ok(Typedef { doc, ty, name, annotations, span })
     }
 
     fn enum_def(&self, p: Pair<'_, Rule>) -> Result<Enum, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
-        let name = ident(inner.next().expect("enum name"));
+        let name = self.ident(inner.next().expect("enum name"));
         let mut values = Vec::new();
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
                 Rule::enum_value => {
-                    let vspan = span_of(&item);
+                    let vspan = self.span_of(&item);
                     let vdoc = self.doc(&item);
                     let mut vi = item.into_inner();
-                    let vname = ident(vi.next().expect("enum value name"));
+                    let vname = self.ident(vi.next().expect("enum value name"));
                     let mut value = None;
                     let mut vann = Vec::new();
                     for x in vi {
@@ -389,7 +435,7 @@ impl Builder<'_> {
     }
 
     fn struct_def(&self, p: Pair<'_, Rule>) -> Result<Struct, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner();
         let head = inner.next().expect("struct keyword");
@@ -398,7 +444,7 @@ impl Builder<'_> {
             "union" => StructKind::Union,
             _ => StructKind::Exception,
         };
-        let name = ident(inner.next().expect("struct name"));
+        let name = self.ident(inner.next().expect("struct name"));
         let mut fields = Vec::new();
         let mut annotations = Vec::new();
         for item in inner {
@@ -413,17 +459,17 @@ impl Builder<'_> {
     }
 
     fn service_def(&self, p: Pair<'_, Rule>) -> Result<Service, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
-        let name = ident(inner.next().expect("service name"));
+        let name = self.ident(inner.next().expect("service name"));
         let mut extends = None;
         let mut functions = Vec::new();
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
                 Rule::kw_extends => {}
-                Rule::identifier => extends = Some(ident(item)),
+                Rule::identifier => extends = Some(self.ident(item)),
                 Rule::function => functions.push(self.function(item)?),
                 Rule::annotations => annotations = self.annotations(item)?,
                 r => unreachable!("unexpected rule {r:?} in service"),
@@ -433,7 +479,7 @@ impl Builder<'_> {
     }
 
     fn function(&self, p: Pair<'_, Rule>) -> Result<Function, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut oneway = false;
         let mut returns = None;
@@ -450,7 +496,7 @@ impl Builder<'_> {
                         returns = Some(self.field_type(t)?);
                     }
                 }
-                Rule::identifier => name = Some(ident(item)),
+                Rule::identifier => name = Some(self.ident(item)),
                 Rule::field => args.push(self.field(item)?),
                 Rule::throws => {
                     for f in item.into_inner().skip(1) {
@@ -466,7 +512,7 @@ impl Builder<'_> {
     }
 
     fn field(&self, p: Pair<'_, Rule>) -> Result<Field, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut id = None;
         let mut requiredness = Requiredness::Default;
@@ -486,9 +532,9 @@ impl Builder<'_> {
                 }
                 Rule::field_type => ty = Some(self.field_type(item)?),
                 Rule::reference => reference = true,
-                Rule::field_name => name = Some(ident(item.into_inner().next().expect("identifier"))),
+                Rule::identifier => name = Some(self.ident(item)),
                 Rule::const_value => default = Some(self.const_value(item)?),
-                Rule::xsd_field_options => {}
+                Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::xsd_attrs => {}
                 Rule::annotations => annotations = self.annotations(item)?,
                 r => unreachable!("unexpected rule {r:?} in field"),
             }
@@ -507,15 +553,25 @@ impl Builder<'_> {
     }
 
     fn field_type(&self, p: Pair<'_, Rule>) -> Result<FieldType, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut inner = p.into_inner();
         let head = inner.next().expect("type");
-        let annotations = self.opt_annotations(inner.next())?;
+        let annotations_pair = inner.next();
+        if head.as_rule() == Rule::identifier
+            && BaseType::from_keyword(head.as_str()).is_none()
+            && let Some(a) = &annotations_pair
+        {
+            return Err(self.error(
+                self.span_of(a),
+                format!("annotations may follow a base or container type, not the type name `{}`", head.as_str()),
+            ));
+        }
+        let annotations = self.opt_annotations(annotations_pair)?;
         let kind = match head.as_rule() {
-            Rule::base_type => {
-                FieldTypeKind::Base(BaseType::from_keyword(head.as_str()).expect("grammar matched a base type"))
-            }
-            Rule::type_ref => FieldTypeKind::Named(ident(head.into_inner().next().expect("identifier"))),
+            Rule::identifier => match BaseType::from_keyword(head.as_str()) {
+                Some(base) => FieldTypeKind::Base(base),
+                None => FieldTypeKind::Named(self.ident(head)),
+            },
             Rule::list_type | Rule::set_type => {
                 let is_list = head.as_rule() == Rule::list_type;
                 let mut elem = None;
@@ -550,7 +606,7 @@ impl Builder<'_> {
     }
 
     fn const_value(&self, p: Pair<'_, Rule>) -> Result<ConstValue, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let inner = p.into_inner().next().expect("const value");
         let kind = match inner.as_rule() {
             Rule::int_constant => ConstValueKind::Int(self.int(&inner)?),
@@ -561,7 +617,7 @@ impl Builder<'_> {
             }
             Rule::bool_constant => ConstValueKind::Int(i64::from(inner.as_str() == "true")),
             Rule::literal => ConstValueKind::Literal(self.literal(inner)?.value),
-            Rule::const_ref => ConstValueKind::Ref(ident(inner.into_inner().next().expect("identifier"))),
+            Rule::const_ref => ConstValueKind::Ref(self.ident(inner.into_inner().next().expect("identifier"))),
             Rule::const_list => {
                 ConstValueKind::List(inner.into_inner().map(|x| self.const_value(x)).collect::<Result<_, _>>()?)
             }
@@ -598,17 +654,17 @@ impl Builder<'_> {
                 IdlErrorKind::BadConstant,
                 self.file,
                 self.source,
-                span_of(p),
+                self.span_of(p),
                 format!("integer `{text}` does not fit in 64 bits"),
             )
         })
     }
 
     fn literal(&self, p: Pair<'_, Rule>) -> Result<Literal, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let body = p.into_inner().next().expect("literal body");
         let raw = body.as_str();
-        let base = body.as_span().start();
+        let base = self.base + body.as_span().start();
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -653,16 +709,12 @@ impl Builder<'_> {
         debug_assert_eq!(p.as_rule(), Rule::annotations);
         p.into_inner()
             .map(|a| {
-                let span = span_of(&a);
+                let span = self.span_of(&a);
                 let mut inner = a.into_inner();
-                let key = ident(inner.next().expect("annotation key"));
+                let key = self.ident(inner.next().expect("annotation key"));
                 let value = inner.next().map(|v| self.literal(v)).transpose()?;
                 Ok(Annotation { key, value, span })
             })
             .collect()
     }
-}
-
-fn ident(p: Pair<'_, Rule>) -> Ident {
-    Ident { name: p.as_str().to_string(), span: span_of(&p) }
 }

@@ -1,4 +1,4 @@
-// expect: 6:1: found `include`
+// expect: 6:1: `include` must come before the first definition
 struct Point {
   1: i32 x
 }
