@@ -17,8 +17,14 @@ fn map(files: &[(&str, &str)]) -> HashMap<String, String> {
 #[test]
 fn load_map_follows_relative_includes_and_subfolders() {
     let files = map(&[
-        ("api/service.thrift", "include \"../common/base.thrift\"\ninclude \"model/user.thrift\"\nservice Users { user.User get(1: base.Id id) throws (1: base.Oops oops) }"),
-        ("api/model/user.thrift", "include \"../../common/base.thrift\"\nstruct User { 1: base.Id id, 2: string name }"),
+        (
+            "api/service.thrift",
+            "include \"../common/base.thrift\"\ninclude \"model/user.thrift\"\nservice Users { user.User get(1: base.Id id) throws (1: base.Oops oops) }",
+        ),
+        (
+            "api/model/user.thrift",
+            "include \"../../common/base.thrift\"\nstruct User { 1: base.Id id, 2: string name }",
+        ),
         ("common/base.thrift", "typedef i64 Id\nexception Oops { 1: string why }"),
     ]);
     let schema = Loader::new().load_map("api/service.thrift", &files).unwrap_or_else(|e| panic!("{e}"));
@@ -39,7 +45,10 @@ fn load_map_follows_relative_includes_and_subfolders() {
 #[test]
 fn load_map_searches_include_dirs_after_the_including_folder() {
     let files = map(&[
-        ("main.thrift", "include \"shared.thrift\"\ninclude \"deep/only_in_dir.thrift\"\nstruct S { 1: shared.T t, 2: only_in_dir.U u }"),
+        (
+            "main.thrift",
+            "include \"shared.thrift\"\ninclude \"deep/only_in_dir.thrift\"\nstruct S { 1: shared.T t, 2: only_in_dir.U u }",
+        ),
         ("shared.thrift", "struct T { 1: i32 local }"),
         ("idl/shared.thrift", "struct T { 1: string from_include_dir }"),
         ("idl/deep/only_in_dir.thrift", "struct U { 1: i32 x }"),
@@ -74,7 +83,8 @@ fn load_map_reports_cycles_and_missing_main() {
 
 #[test]
 fn errors_in_included_files_name_that_file() {
-    let files = map(&[("main.thrift", "include \"inc/bad.thrift\"\n"), ("inc/bad.thrift", "struct X {\n  1: Missing m\n}")]);
+    let files =
+        map(&[("main.thrift", "include \"inc/bad.thrift\"\n"), ("inc/bad.thrift", "struct X {\n  1: Missing m\n}")]);
     let e = Loader::new().load_map("main.thrift", &files).expect_err("unknown type in the include");
     assert_eq!((e.file(), e.line(), e.column()), ("inc/bad.thrift", 2, 6), "{e}");
 }
