@@ -1,9 +1,13 @@
 //! Text → [`Document`]: the pest grammar (`thrift.pest`) and the walk that
 //! builds the syntax tree from its pairs.
 //!
+//! The text is parsed one item (header or definition) at a time, so pest's
+//! token queue never holds more than one definition (see [`parse`]); a small
+//! lexer bounds bracket nesting ([`MAX_NESTING`]) before pest recurses.
 //! Checks the grammar cannot express are made here, with the position of the
-//! offending token: escapes in literals, raw newlines in literals, integers
-//! that overflow 64 bits.
+//! offending token: headers after definitions, annotations after a type
+//! name, escapes in literals, raw newlines in literals, integers that
+//! overflow 64 bits.
 
 use std::sync::Arc;
 
