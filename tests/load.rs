@@ -179,3 +179,21 @@ fn limits_give_positioned_errors_not_crashes() {
     let e = Schema::parse_str("consts.thrift", &consts).expect_err("too many copied values");
     assert!(e.message().contains("copy more than"), "{e}");
 }
+
+#[test]
+fn chains_of_constants_cannot_build_values_deep_enough_to_overflow() {
+    // Each constant holds the previous one one level down; resolved in
+    // order, no single step recurses deeply, but the values would nest
+    // thousands deep.
+    let mut text = String::from("struct Tree { 1: list<Tree> children }\nconst Tree T0 = {}\n");
+    for i in 1..3000 {
+        text.push_str(&format!("const Tree T{i} = {{\"children\": [T{}]}}\n", i - 1));
+    }
+    let e = Schema::parse_str("chain.thrift", &text).expect_err("too deep");
+    assert!(e.message().contains("nest more than"), "{e}");
+    // A line comment ended by a lone carriage return ends there, for the
+    // nesting check as for the grammar.
+    let deep = format!("#\r const list<i32> X = {}{}", "[".repeat(5000), "]".repeat(5000));
+    let e = Schema::parse_str("cr.thrift", &deep).expect_err("too deep");
+    assert!(e.message().contains("nest more than"), "{e}");
+}

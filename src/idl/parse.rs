@@ -286,8 +286,11 @@ impl DocComments {
     }
 }
 
+/// The end of the line comment at `i`: the next `\n` or `\r`, as the
+/// grammar's `line_comment` ends (the lexers here must agree with it, or
+/// the nesting check could miss brackets that pest then parses).
 fn skip_line(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] != b'\n' {
+    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
         i += 1;
     }
     i

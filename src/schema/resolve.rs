@@ -748,7 +748,21 @@ impl<'a> Resolver<'a> {
     fn eval_ref(&mut self, fi: usize, r: &ast::Ident, ty: &Type) -> Result<ConstValue, IdlError> {
         if let Some(Symbol::Const(c)) = self.lookup(fi, &r.name) {
             self.resolve_const(c)?;
-            self.copied_const_nodes += const_nodes(&self.consts[c].value);
+            let (nodes, depth) = const_shape(&self.consts[c].value);
+            // The copy nests inside the value being built, whose depth
+            // `self.depth` bounds: keep the sum inside the same limit, or a
+            // chain of constants each holding the previous one would build
+            // values deep enough to overflow the stack of every recursive
+            // walk (clone, drop, JSON).
+            if self.depth + depth > MAX_RESOLVE_DEPTH {
+                return Err(self.error(
+                    fi,
+                    IdlErrorKind::BadConstant,
+                    r.span,
+                    format!("constant values nest more than {MAX_RESOLVE_DEPTH} levels deep through references"),
+                ));
+            }
+            self.copied_const_nodes += nodes;
             if self.copied_const_nodes > MAX_COPIED_CONST_NODES {
                 return Err(self.error(
                     fi,
@@ -875,14 +889,15 @@ fn type_shape(ty: &Type) -> (usize, usize) {
     }
 }
 
-/// How many nodes a constant value has.
-fn const_nodes(v: &ConstValue) -> usize {
-    1 + match v {
-        ConstValue::List(items) => items.iter().map(const_nodes).sum(),
-        ConstValue::Map(entries) => entries.iter().map(|(k, v)| const_nodes(k) + const_nodes(v)).sum(),
-        ConstValue::Struct(fields) => fields.iter().map(|(_, v)| const_nodes(v)).sum(),
-        _ => 0,
-    }
+/// (number of nodes, depth) of a constant value.
+fn const_shape(v: &ConstValue) -> (usize, usize) {
+    let children: Box<dyn Iterator<Item = &ConstValue>> = match v {
+        ConstValue::List(items) => Box::new(items.iter()),
+        ConstValue::Map(entries) => Box::new(entries.iter().flat_map(|(k, v)| [k, v])),
+        ConstValue::Struct(fields) => Box::new(fields.iter().map(|(_, v)| v)),
+        _ => return (1, 1),
+    };
+    children.map(const_shape).fold((1, 1), |(n, d), (cn, cd)| (n + cn, d.max(cd + 1)))
 }
 
 /// Parses `00112233-4455-6677-8899-aabbccddeeff`, optionally in braces.
