@@ -264,7 +264,10 @@ impl DocComments {
                 b'#' => i = skip_line(bytes, i),
                 b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    let end = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+                    // An unclosed comment is a syntax error that pest reports
+                    // (this scan runs first); there is nothing after it to document.
+                    let Some(close) = source[i + 2..].find("*/") else { break };
+                    let end = i + 2 + close + 2;
                     let is_doc = bytes.get(i + 2) == Some(&b'*') && end >= i + 5 && bytes.get(i + 3) != Some(&b'/');
                     if is_doc {
                         spans.push((i, end, clean_doc(&source[i + 3..end.saturating_sub(2).max(i + 3)])));
