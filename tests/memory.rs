@@ -1,13 +1,15 @@
-//! Heap used by loading a large IDL: the peak during the load and what the
-//! resulting `Schema` keeps. One test per binary, because the counting
-//! allocator sees every thread of the process.
+//! Heap used by loading IDL: the peak during the load and what the
+//! resulting `Schema` keeps, for the benchmark's three file sets (run with
+//! `--nocapture` to see the figures). One test in this binary, because the
+//! counting allocator sees every thread of the process.
 
 mod common;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use peak_alloc::PeakAlloc;
-use thriftjit::schema::Loader;
+use thriftjit::schema::{Loader, Schema};
 
 #[global_allocator]
 static HEAP: PeakAlloc = PeakAlloc;
@@ -21,25 +23,45 @@ const PEAK_CEILING: usize = 30 << 20;
 /// tree (or several copies of the text) would fail here.
 const RETAINED_CEILING: usize = 8 << 20;
 
-#[test]
-fn large_idl_loads_within_the_heap_ceiling() {
-    let text = common::generated::generated_idl(1000, 3000);
-    let text_len = text.len();
-    let files = HashMap::from([("generated.thrift".to_string(), text)]);
+/// (peak during the load, retained after it) in bytes, and the schema.
+fn measure(main: &str, files: &HashMap<String, String>) -> (usize, usize, Arc<Schema>) {
     let before = HEAP.current_usage();
     HEAP.reset_peak_usage();
-    let schema = Loader::new().load_map("generated.thrift", &files).unwrap_or_else(|e| panic!("{e}"));
-    let peak = HEAP.peak_usage() - before;
-    let retained = HEAP.current_usage() - before;
-    let methods: usize = schema.services().iter().map(|s| s.methods.len()).sum();
+    let schema = Loader::new().load_map(main, files).unwrap_or_else(|e| panic!("{e}"));
+    (HEAP.peak_usage() - before, HEAP.current_usage() - before, schema)
+}
+
+fn report(name: &str, files: &HashMap<String, String>, peak: usize, retained: usize) {
+    let text: usize = files.values().map(String::len).sum();
+    let mib = |b: usize| b as f64 / f64::from(1 << 20);
     println!(
-        "generated IDL: {} KiB of text, {} structs (with args/result), {methods} methods: \
-         peak heap during the load {:.1} MiB, retained by the Schema {:.1} MiB",
-        text_len / 1024,
-        schema.structs().len(),
-        peak as f64 / (1 << 20) as f64,
-        retained as f64 / (1 << 20) as f64,
+        "{name}: {:.1} KiB of text: peak heap during the load {:.2} MiB, retained by the Schema {:.2} MiB",
+        text as f64 / 1024.0,
+        mib(peak),
+        mib(retained)
     );
+}
+
+fn read(dir: &std::path::Path, names: &[&str]) -> Option<HashMap<String, String>> {
+    names.iter().map(|n| Some((n.to_string(), std::fs::read_to_string(dir.join(n)).ok()?))).collect()
+}
+
+#[test]
+fn idl_loads_within_the_heap_ceiling() {
+    let everything = read(&common::corpus_idl(), &["everything.thrift", "shared_types.thrift"]).expect("corpus");
+    let (peak, retained, _schema) = measure("everything.thrift", &everything);
+    report("everything", &everything, peak, retained);
+
+    let shared = common::shared_idl("idl_loads_within_the_heap_ceiling (ThriftTest part)");
+    if let Some(files) = shared.and_then(|d| read(&d.join("apache-thrift/test"), &["ThriftTest.thrift"])) {
+        let (peak, retained, _schema) = measure("ThriftTest.thrift", &files);
+        report("ThriftTest", &files, peak, retained);
+    }
+
+    let generated = HashMap::from([("generated.thrift".to_string(), common::generated::generated_idl(1000, 3000))]);
+    let (peak, retained, schema) = measure("generated.thrift", &generated);
+    report("generated (1000 structs, 3000 methods)", &generated, peak, retained);
+    let methods: usize = schema.services().iter().map(|s| s.methods.len()).sum();
     assert_eq!(methods, 3000);
     assert!(peak < PEAK_CEILING, "peak heap {peak} bytes is over the ceiling of {PEAK_CEILING}");
     assert!(retained < RETAINED_CEILING, "the Schema retains {retained} bytes, over {RETAINED_CEILING}");
