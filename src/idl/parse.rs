@@ -1,9 +1,10 @@
 //! Text → [`Document`]: the pest grammar (`thrift.pest`) and the walk that
 //! builds the syntax tree from its pairs.
 //!
-//! The text is parsed one item (header or definition) at a time, so pest's
-//! token queue never holds more than one definition (see [`parse`]); a small
-//! lexer bounds bracket nesting ([`MAX_NESTING`]) before pest recurses.
+//! A pre-pass ([`super::lex`]) blanks comments, collects doc comments and
+//! bounds bracket nesting ([`MAX_NESTING`]); then the text is parsed one
+//! item (header or definition) at a time, so pest's token queue never holds
+//! more than one definition (see [`parse`]).
 //! Checks the grammar cannot express are made here, with the position of the
 //! offending token: headers after definitions, annotations after a type
 //! name, escapes in literals, raw newlines in literals, integers that
@@ -16,6 +17,9 @@ use pest::iterators::Pair;
 
 use super::ast::*;
 use super::error::{IdlError, IdlErrorKind};
+#[cfg(doc)]
+use super::lex::MAX_NESTING;
+use super::lex::{DocComments, prepass, skip_literal};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "idl/thrift.pest"]
@@ -37,8 +41,9 @@ pub struct ParseOptions {
 /// A positioned [`IdlError`] of kind [`IdlErrorKind::Syntax`] when the text is
 /// not valid IDL.
 pub fn parse(file: &Arc<str>, source: &str, options: &ParseOptions) -> Result<Document, IdlError> {
-    check_nesting(file, source)?;
-    let mut builder = Builder { file, source, options, docs: DocComments::scan(source), base: 0 };
+    let pre = prepass(file, source)?;
+    let text = pre.text.as_str();
+    let mut builder = Builder { file, source, text, options, docs: pre.docs, base: 0 };
     let mut document = Document::default();
     // One item (header or definition) per pest parse: pest keeps a queue of
     // every token of a parse until its pairs are dropped, about 30 times the
@@ -47,98 +52,24 @@ pub fn parse(file: &Arc<str>, source: &str, options: &ParseOptions) -> Result<Do
     // The end is found here, not by asking pest: a failed pest parse builds
     // an error whose line lookup scans to the end of the text, which would
     // make the loop quadratic.
-    let mut pos = skip_trivia(source, 0);
-    while pos < source.len() {
+    let mut pos = skip_whitespace(text, 0);
+    while pos < text.len() {
         let mut pairs =
-            ThriftParser::parse(Rule::item, &source[pos..]).map_err(|e| syntax_error(file, source, pos, e))?;
+            ThriftParser::parse(Rule::item, &text[pos..]).map_err(|e| syntax_error(file, source, pos, e))?;
         let item = pairs.next().expect("the item rule yields one pair");
         builder.base = pos;
         let end = item.as_span().end();
         builder.item(&mut document, item.into_inner().next().expect("an item holds a header or a definition"))?;
-        pos = skip_trivia(source, pos + end);
+        pos = skip_whitespace(text, pos + end);
     }
     Ok(document)
 }
 
-/// The offset of the first byte at or after `pos` that is neither
-/// whitespace nor inside a comment, as the grammar's `WHITESPACE` and
-/// `COMMENT` define them. An unclosed `/*` is left for pest to report.
-fn skip_trivia(source: &str, mut pos: usize) -> usize {
-    let bytes = source.as_bytes();
-    loop {
-        let rest = &source[pos..];
-        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']);
-        pos += rest.len() - trimmed.len();
-        if trimmed.starts_with("//") || trimmed.starts_with('#') {
-            pos = skip_line(bytes, pos);
-        } else if let Some(body) = trimmed.strip_prefix("/*") {
-            match body.find("*/") {
-                Some(end) => pos += 2 + end + 2,
-                None => return pos,
-            }
-        } else {
-            return pos;
-        }
-    }
-}
-
-/// How deeply brackets (`<`, `(`, `[`, `{`) may nest in one file.
-///
-/// pest parses by recursive descent, and the builder, the resolver and the
-/// printer walk the tree recursively: each level of nesting costs stack, and
-/// a few thousand levels (`list<list<…>>`, `[[[…]]]`) overflow a thread's
-/// stack. Real IDL nests three or four deep; 64 leaves room for generated
-/// IDL and stays far inside a 2 MiB thread stack even in a debug build.
-pub const MAX_NESTING: usize = 64;
-
-/// Rejects text that nests brackets deeper than [`MAX_NESTING`], before pest
-/// recurses into it. A small lexer skips strings and comments, as
-/// [`DocComments::scan`] does; it does not check that brackets match (the
-/// grammar does that), it only bounds the depth.
-fn check_nesting(file: &Arc<str>, source: &str) -> Result<(), IdlError> {
-    let bytes = source.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' | b'\'' => i = skip_literal(bytes, i),
-            b'#' => i = skip_line(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-            }
-            b'<' | b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(IdlError::at(
-                        IdlErrorKind::Syntax,
-                        file,
-                        source,
-                        Span::new(i, i + 1),
-                        format!("brackets nest more than {MAX_NESTING} levels deep"),
-                    ));
-                }
-                i += 1;
-            }
-            b'>' | b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    Ok(())
-}
-
-/// The offset after the string literal that starts at `i` (or the end of
-/// the text when it is not closed).
-fn skip_literal(bytes: &[u8], mut i: usize) -> usize {
-    let quote = bytes[i];
-    i += 1;
-    while i < bytes.len() && bytes[i] != quote {
-        i += if bytes[i] == b'\\' { 2 } else { 1 };
-    }
-    i + 1
+/// The offset of the first byte at or after `pos` that is not whitespace,
+/// as the grammar's `WHITESPACE` defines it (comments are blanked already).
+fn skip_whitespace(text: &str, pos: usize) -> usize {
+    let rest = &text[pos..];
+    pos + rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']).len()
 }
 
 #[cold]
@@ -245,95 +176,12 @@ fn rule_name(rule: Rule) -> &'static str {
     }
 }
 
-/// Positions of `/** … */` comments, found by a small lexer that knows
-/// strings and other comments, so the builder can attach each to the item
-/// that follows it.
-struct DocComments {
-    /// `(start, end, text)` in order of position.
-    spans: Vec<(usize, usize, String)>,
-}
-
-impl DocComments {
-    fn scan(source: &str) -> DocComments {
-        let bytes = source.as_bytes();
-        let mut spans = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' | b'\'' => i = skip_literal(bytes, i),
-                b'#' => i = skip_line(bytes, i),
-                b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    // An unclosed comment is a syntax error that pest reports
-                    // (this scan runs first); there is nothing after it to document.
-                    let Some(close) = source[i + 2..].find("*/") else { break };
-                    let end = i + 2 + close + 2;
-                    let is_doc = bytes.get(i + 2) == Some(&b'*') && end >= i + 5 && bytes.get(i + 3) != Some(&b'/');
-                    if is_doc {
-                        spans.push((i, end, clean_doc(&source[i + 3..end.saturating_sub(2).max(i + 3)])));
-                    }
-                    i = end;
-                }
-                _ => i += 1,
-            }
-        }
-        DocComments { spans }
-    }
-
-    /// The doc comment that ends right before `start`, with only whitespace
-    /// and plain comments in between.
-    fn before(&self, source: &str, start: usize) -> Option<String> {
-        let idx = self.spans.partition_point(|(_, end, _)| *end <= start);
-        let (_, end, text) = self.spans.get(idx.checked_sub(1)?)?;
-        only_trivia(&source[*end..start]).then(|| text.clone())
-    }
-}
-
-/// The end of the line comment at `i`: the next `\n` or `\r`, as the
-/// grammar's `line_comment` ends (the lexers here must agree with it, or
-/// the nesting check could miss brackets that pest then parses).
-fn skip_line(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-        i += 1;
-    }
-    i
-}
-
-/// True when `text` holds only whitespace, separators and plain comments.
-fn only_trivia(text: &str) -> bool {
-    let mut rest = text.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("//").or_else(|| rest.strip_prefix('#')) {
-            rest = r.find('\n').map_or("", |i| &r[i..]);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return false,
-            }
-        } else {
-            return false;
-        }
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
-    }
-    true
-}
-
-/// Strips the leading `*` of each line of a doc comment and trims it.
-fn clean_doc(body: &str) -> String {
-    let lines: Vec<&str> = body
-        .lines()
-        .map(|l| {
-            let t = l.trim();
-            t.strip_prefix("* ").or_else(|| t.strip_prefix('*')).unwrap_or(t)
-        })
-        .collect();
-    lines.join("\n").trim().to_string()
-}
-
 struct Builder<'a> {
     file: &'a Arc<str>,
     source: &'a str,
     options: &'a ParseOptions,
+    /// `source` with comments blanked: what pest parses.
+    text: &'a str,
     docs: DocComments,
     /// Offset in `source` of the text the current pairs were parsed from.
     base: usize,
@@ -356,7 +204,7 @@ impl Builder<'_> {
     }
 
     fn doc(&self, pair: &Pair<'_, Rule>) -> Option<String> {
-        self.docs.before(self.source, self.base + pair.as_span().start())
+        self.docs.before(self.text, self.base + pair.as_span().start())
     }
 
     /// Adds one header or definition to `doc`.
