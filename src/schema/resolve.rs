@@ -6,7 +6,7 @@
 //! and constants referring to constants are resolved on demand with cycle
 //! detection, so definition order does not matter.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::load::ParsedFile;
@@ -544,8 +544,10 @@ impl<'a> Resolver<'a> {
         }
         let service_name = self.services[i].name.clone();
         let mut methods: Vec<Method> = Vec::with_capacity(s.functions.len());
+        // A set, not a scan of `methods`: services of thousands of methods exist.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(s.functions.len());
         for f in &s.functions {
-            if methods.iter().any(|m| *m.name == *f.name.name) {
+            if !seen.insert(f.name.name.as_str()) {
                 return Err(self.error(
                     fi,
                     IdlErrorKind::Duplicate,
