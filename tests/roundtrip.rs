@@ -107,11 +107,16 @@ fn literal() -> impl Strategy<Value = Literal> {
     text().prop_map(|value| Literal { value, span: span() })
 }
 
+/// Doc comments as the parser leaves them: lines of words, trimmed at the
+/// end; a line may start with `*` or with spaces (kept after the ` * ` the
+/// printer adds), and the whole text is trimmed.
 fn doc() -> impl Strategy<Value = Option<String>> {
+    let line =
+        (proptest::sample::select(vec!["", "", "", "*", "  ", "- "]), proptest::collection::vec("[a-z]{1,8}", 1..5))
+            .prop_map(|(lead, words)| format!("{lead}{}", words.join(" ")));
     proptest::option::weighted(
         0.3,
-        proptest::collection::vec(proptest::collection::vec("[a-z]{1,8}", 1..5).prop_map(|w| w.join(" ")), 1..3)
-            .prop_map(|lines| lines.join("\n")),
+        proptest::collection::vec(line, 1..3).prop_map(|lines| lines.join("\n").trim().to_string()),
     )
 }
 
