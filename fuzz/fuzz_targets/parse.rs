@@ -15,19 +15,25 @@ fuzz_target!(|text: &str| {
     let file: Arc<str> = Arc::from("fuzz.thrift");
     for multiline_literals in [false, true] {
         let options = ParseOptions { multiline_literals };
-        if let Ok(document) = parse(&file, text, &options) {
-            // The printer must handle whatever the parser accepts, and its
-            // output must parse again.
-            let printed = document.to_string();
-            if let Err(e) = parse(&file, &printed, &options) {
-                panic!("printed document does not parse: {e}\n--- printed ---\n{printed}");
+        match parse(&file, text, &options) {
+            Ok(document) => {
+                // The printer must handle whatever the parser accepts, and
+                // its output must parse back to the same tree.
+                let printed = document.to_string();
+                match parse(&file, &printed, &options) {
+                    Ok(again) => assert!(again == document, "printed document reads back differently:\n{printed}"),
+                    Err(e) => panic!("printed document does not parse: {e}\n--- printed ---\n{printed}"),
+                }
             }
+            // Errors render with their line and caret whatever the input.
+            Err(e) => drop(e.to_string()),
         }
     }
     let mut files = HashMap::new();
     files.insert("fuzz.thrift".to_string(), text.to_string());
-    if let Ok(schema) = Loader::new().load_map("fuzz.thrift", &files) {
+    match Loader::new().load_map("fuzz.thrift", &files) {
         // Walk what later stages walk.
-        let _ = schema.to_json();
+        Ok(schema) => drop(schema.to_json()),
+        Err(e) => drop(e.to_string()),
     }
 });
