@@ -138,3 +138,54 @@ fn clean_doc(body: &str) -> String {
         .collect();
     lines.join("\n").trim().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(source: &str) -> Result<Prepass, IdlError> {
+        prepass(&Arc::from("t.thrift"), source)
+    }
+
+    #[test]
+    fn comments_are_blanked_byte_for_byte_and_literals_kept() {
+        let source = "a /* é */ b // ünï\r\nc # x\n\"/* not a comment */\" '#' /** doc */ d";
+        let pre = run(source).expect("valid");
+        assert_eq!(pre.text.len(), source.len());
+        let blank = |s: &str| " ".repeat(s.len());
+        let expected = format!(
+            "a {} b {}\r\nc {}\n\"/* not a comment */\" '#' {} d",
+            blank("/* é */"),
+            blank("// ünï"),
+            blank("# x"),
+            blank("/** doc */")
+        );
+        assert_eq!(pre.text, expected);
+        let doc = pre.docs.before(&pre.text, source.len() - 1);
+        assert_eq!(doc.as_deref(), Some("doc"));
+    }
+
+    #[test]
+    fn doc_comments_attach_across_plain_comments_and_separators_only() {
+        let source = "/** one */ /* plain */ ; x /** two */ y";
+        let pre = run(source).expect("valid");
+        assert_eq!(pre.docs.before(&pre.text, source.find('x').unwrap()).as_deref(), Some("one"));
+        assert_eq!(pre.docs.before(&pre.text, source.find('y').unwrap()).as_deref(), Some("two"));
+        // `/**/` is an empty plain comment, `/***/` an empty doc comment.
+        let pre = run("/**/ a /***/ b").expect("valid");
+        assert_eq!(pre.docs.before(&pre.text, 5), None);
+        assert_eq!(pre.docs.before(&pre.text, 13).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn nesting_and_unclosed_comments_are_positioned_errors() {
+        let deep = format!("x = {}", "[".repeat(MAX_NESTING + 1));
+        let e = run(&deep).err().expect("too deep");
+        assert_eq!(e.column() as usize, 4 + MAX_NESTING + 1);
+        // Brackets inside literals and comments do not count.
+        let hidden = format!("'{0}' /* {0} */ # {0}", "[".repeat(MAX_NESTING + 1));
+        assert!(run(&hidden).is_ok());
+        let e = run("a\n  /* open").err().expect("unclosed");
+        assert_eq!((e.line(), e.column()), (2, 3));
+    }
+}
