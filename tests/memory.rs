@@ -19,8 +19,8 @@ static HEAP: PeakAlloc = PeakAlloc;
 const PEAK_CEILING: usize = 30 << 20;
 
 /// What the `Schema` of that IDL may keep. It measures about 4.5 MiB; the
-/// syntax tree of the same text is over 10 MiB, so a `Schema` that kept the
-/// tree (or several copies of the text) would fail here.
+/// syntax tree of the same text is about 6 MiB, so a `Schema` that kept the
+/// tree would fail here.
 const RETAINED_CEILING: usize = 8 << 20;
 
 /// (peak during the load, retained after it) in bytes, and the schema.

@@ -187,6 +187,13 @@ struct Builder<'a> {
     base: usize,
 }
 
+/// How many of `pairs` are `rule`: the builder sizes its vectors exactly,
+/// because fields are large and lists of them short (one to a few
+/// arguments), so growth by doubling wasted about half of a tree's memory.
+fn children<'i>(pairs: &(impl Iterator<Item = Pair<'i, Rule>> + Clone), rule: Rule) -> usize {
+    pairs.clone().filter(|p| p.as_rule() == rule).count()
+}
+
 impl Builder<'_> {
     /// The span of `pair` in the whole text.
     fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
@@ -265,7 +272,7 @@ impl Builder<'_> {
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
         let name = self.ident(inner.next().expect("enum name"));
-        let mut values = Vec::new();
+        let mut values = Vec::with_capacity(children(&inner, Rule::enum_value));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
@@ -303,7 +310,7 @@ impl Builder<'_> {
             _ => StructKind::Exception,
         };
         let name = self.ident(inner.next().expect("struct name"));
-        let mut fields = Vec::new();
+        let mut fields = Vec::with_capacity(children(&inner, Rule::field));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
@@ -322,7 +329,7 @@ impl Builder<'_> {
         let mut inner = p.into_inner().skip(1);
         let name = self.ident(inner.next().expect("service name"));
         let mut extends = None;
-        let mut functions = Vec::new();
+        let mut functions = Vec::with_capacity(children(&inner, Rule::function));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
@@ -342,10 +349,11 @@ impl Builder<'_> {
         let mut oneway = false;
         let mut returns = None;
         let mut name = None;
-        let mut args = Vec::new();
+        let inner = p.into_inner();
+        let mut args = Vec::with_capacity(children(&inner, Rule::field));
         let mut throws = Vec::new();
         let mut annotations = Vec::new();
-        for item in p.into_inner() {
+        for item in inner {
             match item.as_rule() {
                 Rule::function_modifier => oneway = true,
                 Rule::function_type => {
@@ -357,7 +365,9 @@ impl Builder<'_> {
                 Rule::identifier => name = Some(self.ident(item)),
                 Rule::field => args.push(self.field(item)?),
                 Rule::throws => {
-                    for f in item.into_inner().skip(1) {
+                    let fields = item.into_inner();
+                    throws.reserve_exact(children(&fields, Rule::field));
+                    for f in fields.skip(1) {
                         throws.push(self.field(f)?);
                     }
                 }
