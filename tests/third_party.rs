@@ -172,3 +172,16 @@ fn doc_comments_are_attached() {
     let method = service.methods.iter().find(|m| &*m.name == "testVoid").expect("testVoid");
     assert!(method.doc.as_deref().is_some_and(|d| d.contains("document functions in a service")), "{:?}", method.doc);
 }
+
+#[test]
+fn implicit_field_ids_count_down_in_apache_test_files() {
+    let Some(root) = common::shared_idl("implicit_field_ids_count_down_in_apache_test_files") else { return };
+    let schema = load(&root, "apache-thrift/test/Identifiers.thrift");
+    let s = schema.struct_type(schema.struct_by_name("NoFieldIdentifiersTest").expect("NoFieldIdentifiersTest"));
+    let ids: Vec<(i16, &str)> = s.fields.iter().map(|f| (f.id, &*f.name)).collect();
+    assert_eq!(ids, [(-1, "field_without_id1"), (-2, "field_without_id2"), (1, "field_with_id")]);
+    let schema = load(&root, "apache-thrift/test/DebugProtoTest.thrift");
+    let s = schema.struct_type(schema.struct_by_name("TupleProtocolTestStruct").expect("TupleProtocolTestStruct"));
+    let ids: Vec<i16> = s.fields.iter().map(|f| f.id).collect();
+    assert_eq!(ids, (1..=12).map(|i| -i).collect::<Vec<i16>>());
+}
