@@ -96,12 +96,29 @@ fn syntax_error(file: &Arc<str>, source: &str, base: usize, e: pest::error::Erro
                 let unexpected: Vec<&str> = negatives.iter().map(|r| rule_name(*r)).collect();
                 format!("unexpected {}", unexpected.join(", "))
             } else {
-                format!("expected {}, found {found}", join_or(&expected))
+                let hint = if unclosed_above(source, base, offset) {
+                    " (is the `}` that closes the definition above missing?)"
+                } else {
+                    ""
+                };
+                format!("expected {}, found {found}{hint}", join_or(&expected))
             }
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     IdlError::at(IdlErrorKind::Syntax, file, source, Span::new(offset, offset), message)
+}
+
+/// True when the error at `offset`, in the item that starts at `item`, is on
+/// a later line that starts a new definition: the usual sign of a body left
+/// open above, where pest can only say what it expected at the new keyword.
+fn unclosed_above(source: &str, item: usize, offset: usize) -> bool {
+    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[line_start..].trim_start();
+    let keyword = line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or("");
+    line_start > item
+        && matches!(keyword, "struct" | "union" | "exception" | "enum" | "service" | "const" | "typedef")
+        && !line[keyword.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// True when a quote at `offset` opens a literal that never closes: pest

@@ -1,4 +1,4 @@
-// expect: 6:13: found `{`
+// expect: 6:13: found `{` (is the `}` that closes the definition above missing?)
 struct Point {
   1: i32 x
   2: i32 y
