@@ -74,11 +74,17 @@ fn skip_whitespace(text: &str, pos: usize) -> usize {
 
 #[cold]
 fn syntax_error(file: &Arc<str>, source: &str, base: usize, e: pest::error::Error<Rule>) -> IdlError {
-    let offset = base
+    let mut offset = base
         + match e.location {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
         };
+    // pest parsed the text with comments blanked: an offset inside a blank
+    // may fall inside a multi-byte character of the source.
+    offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, negatives } => {
             let mut expected: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
