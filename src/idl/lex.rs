@@ -9,6 +9,7 @@
 //!   item that follows each;
 //! - bounds bracket nesting ([`MAX_NESTING`]) before pest recurses into it.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::ast::Span;
@@ -75,7 +76,7 @@ pub(super) fn prepass(file: &Arc<str>, source: &str) -> Result<Prepass, IdlError
         }
     }
     let text = String::from_utf8(text).expect("comments start and end at ASCII bytes, and are blanked whole");
-    Ok(Prepass { text, docs: DocComments { spans: docs } })
+    Ok(Prepass { text, docs: DocComments { spans: docs, cursor: Cell::new(0) } })
 }
 
 /// Replaces `text[start..end]` with spaces, keeping line breaks; returns `end`.
@@ -113,6 +114,9 @@ fn skip_line(bytes: &[u8], mut i: usize) -> usize {
 pub(super) struct DocComments {
     /// `(start, end, text)` in order of position.
     spans: Vec<(usize, usize, String)>,
+    /// Where the last look-up ended: the builder asks in text order, so the
+    /// next answer is usually at or just after it.
+    cursor: Cell<usize>,
 }
 
 impl DocComments {
@@ -120,7 +124,16 @@ impl DocComments {
     /// separators and plain comments in between. `text` is the blanked text,
     /// where comments are whitespace already.
     pub(super) fn before(&self, text: &str, start: usize) -> Option<String> {
-        let idx = self.spans.partition_point(|(_, end, _)| *end <= start);
+        // `idx`: the number of doc comments that end at or before `start`.
+        let mut idx = self.cursor.get();
+        if idx > 0 && self.spans[idx - 1].1 > start {
+            idx = self.spans.partition_point(|(_, end, _)| *end <= start);
+        } else {
+            while self.spans.get(idx).is_some_and(|(_, end, _)| *end <= start) {
+                idx += 1;
+            }
+        }
+        self.cursor.set(idx);
         let (_, end, doc) = self.spans.get(idx.checked_sub(1)?)?;
         let between = &text[*end..start];
         between.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ';').is_empty().then(|| doc.clone())

@@ -69,13 +69,22 @@ struct Resolver<'a> {
 pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
     let main = files.len() - 1;
     let modules = files.iter().map(|f| module_name(&f.name)).collect();
+    // Sized up front: a large IDL declares thousands of structs, and two
+    // more per method are synthesized.
+    let definitions: usize = files.iter().map(|f| f.document.definitions.len()).sum();
+    let methods: usize = files
+        .iter()
+        .flat_map(|f| &f.document.definitions)
+        .map(|d| if let ast::Definition::Service(s) = d { s.functions.len() } else { 0 })
+        .sum();
+    let structs = definitions + 2 * methods;
     let mut r = Resolver {
         files: &files,
         modules,
-        scopes: vec![HashMap::new(); files.len()],
-        structs: Vec::new(),
-        struct_src: Vec::new(),
-        struct_state: Vec::new(),
+        scopes: files.iter().map(|f| HashMap::with_capacity(f.document.definitions.len())).collect(),
+        structs: Vec::with_capacity(structs),
+        struct_src: Vec::with_capacity(structs),
+        struct_state: Vec::with_capacity(structs),
         enums: Vec::new(),
         typedefs: Vec::new(),
         typedef_src: Vec::new(),
@@ -101,7 +110,7 @@ pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
     for i in 0..r.const_src.len() {
         r.resolve_const(i)?;
     }
-    let mut names = HashMap::new();
+    let mut names = HashMap::with_capacity(2 * definitions + 2 * methods);
     for (fi, scope) in r.scopes.iter().enumerate() {
         for (name, sym) in scope {
             let qualified: Box<str> = format!("{}.{name}", r.modules[fi]).into();
