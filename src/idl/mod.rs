@@ -8,8 +8,10 @@
 
 pub mod ast;
 mod error;
+mod lex;
 mod parse;
 mod print;
 
 pub use error::{IdlError, IdlErrorKind};
+pub use lex::MAX_NESTING;
 pub use parse::{ParseOptions, parse};

@@ -1,9 +1,14 @@
 //! Text → [`Document`]: the pest grammar (`thrift.pest`) and the walk that
 //! builds the syntax tree from its pairs.
 //!
+//! A pre-pass ([`super::lex`]) blanks comments, collects doc comments and
+//! bounds bracket nesting ([`MAX_NESTING`]); then the text is parsed one
+//! item (header or definition) at a time, so pest's token queue never holds
+//! more than one definition (see [`parse`]).
 //! Checks the grammar cannot express are made here, with the position of the
-//! offending token: escapes in literals, raw newlines in literals, integers
-//! that overflow 64 bits.
+//! offending token: headers after definitions, annotations after a type
+//! name, escapes in literals, raw newlines in literals, integers that
+//! overflow 64 bits.
 
 use std::sync::Arc;
 
@@ -12,6 +17,9 @@ use pest::iterators::Pair;
 
 use super::ast::*;
 use super::error::{IdlError, IdlErrorKind};
+#[cfg(doc)]
+use super::lex::MAX_NESTING;
+use super::lex::{DocComments, prepass, skip_literal};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "idl/thrift.pest"]
@@ -33,34 +41,97 @@ pub struct ParseOptions {
 /// A positioned [`IdlError`] of kind [`IdlErrorKind::Syntax`] when the text is
 /// not valid IDL.
 pub fn parse(file: &Arc<str>, source: &str, options: &ParseOptions) -> Result<Document, IdlError> {
-    let mut pairs = ThriftParser::parse(Rule::document, source).map_err(|e| syntax_error(file, source, e))?;
-    let document = pairs.next().expect("the document rule always yields one pair");
-    let mut builder = Builder { file, source, options, docs: DocComments::scan(source) };
-    builder.document(document)
+    let pre = prepass(file, source)?;
+    let text = pre.text.as_str();
+    let mut builder = Builder { file, source, text, options, docs: pre.docs, base: 0 };
+    let mut document = Document::default();
+    // One item (header or definition) per pest parse: pest keeps a queue of
+    // every token of a parse until its pairs are dropped, about 30 times the
+    // size of the text, so parsing the whole file at once would make the
+    // front end's peak memory that of the token queue, not of the tree.
+    // The end is found here, not by asking pest: a failed pest parse builds
+    // an error whose line lookup scans to the end of the text, which would
+    // make the loop quadratic.
+    let mut pos = skip_whitespace(text, 0);
+    while pos < text.len() {
+        let mut pairs =
+            ThriftParser::parse(Rule::item, &text[pos..]).map_err(|e| syntax_error(file, source, pos, e))?;
+        let item = pairs.next().expect("the item rule yields one pair");
+        builder.base = pos;
+        let end = item.as_span().end();
+        builder.item(&mut document, item.into_inner().next().expect("an item holds a header or a definition"))?;
+        pos = skip_whitespace(text, pos + end);
+    }
+    Ok(document)
+}
+
+/// The offset of the first byte at or after `pos` that is not whitespace,
+/// as the grammar's `WHITESPACE` defines it (comments are blanked already).
+fn skip_whitespace(text: &str, pos: usize) -> usize {
+    let rest = &text[pos..];
+    pos + rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']).len()
 }
 
 #[cold]
-fn syntax_error(file: &Arc<str>, source: &str, e: pest::error::Error<Rule>) -> IdlError {
-    let offset = match e.location {
-        pest::error::InputLocation::Pos(p) => p,
-        pest::error::InputLocation::Span((s, _)) => s,
-    };
+fn syntax_error(file: &Arc<str>, source: &str, base: usize, e: pest::error::Error<Rule>) -> IdlError {
+    let mut offset = base
+        + match e.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        };
+    // pest parsed the text with comments blanked: an offset inside a blank
+    // may fall inside a multi-byte character of the source.
+    offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let message = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, negatives } => {
             let mut expected: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
             expected.sort_unstable();
             expected.dedup();
+            // The `xsd_*` keywords may follow any field; naming them beside
+            // what the user most likely missed only adds noise.
+            if expected.len() > 1 {
+                expected.retain(|e| !e.starts_with("`xsd_"));
+            }
             let found = describe_found(source, offset);
-            if expected.is_empty() {
+            if unclosed_literal(source, offset) {
+                "string literal is not closed".to_string()
+            } else if expected.is_empty() {
                 let unexpected: Vec<&str> = negatives.iter().map(|r| rule_name(*r)).collect();
                 format!("unexpected {}", unexpected.join(", "))
             } else {
-                format!("expected {}, found {found}", join_or(&expected))
+                let hint = if unclosed_above(source, base, offset) {
+                    " (is the `}` that closes the definition above missing?)"
+                } else {
+                    ""
+                };
+                format!("expected {}, found {found}{hint}", join_or(&expected))
             }
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
     IdlError::at(IdlErrorKind::Syntax, file, source, Span::new(offset, offset), message)
+}
+
+/// True when the error at `offset`, in the item that starts at `item`, is on
+/// a later line that starts a new definition: the usual sign of a body left
+/// open above, where pest can only say what it expected at the new keyword.
+fn unclosed_above(source: &str, item: usize, offset: usize) -> bool {
+    let line_start = source[..offset.min(source.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = source[line_start..].trim_start();
+    let keyword = line.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or("");
+    line_start > item
+        && matches!(keyword, "struct" | "union" | "exception" | "enum" | "service" | "const" | "typedef")
+        && !line[keyword.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// True when a quote at `offset` opens a literal that never closes: pest
+/// then reports the quote as unexpected, which hides the real mistake.
+fn unclosed_literal(source: &str, offset: usize) -> bool {
+    let bytes = source.as_bytes();
+    matches!(bytes.get(offset), Some(b'"' | b'\'')) && skip_literal(bytes, offset) > bytes.len()
 }
 
 fn describe_found(source: &str, offset: usize) -> String {
@@ -86,7 +157,6 @@ fn join_or(items: &[&str]) -> String {
 /// Human names of grammar rules, for "expected …" messages.
 fn rule_name(rule: Rule) -> &'static str {
     match rule {
-        Rule::EOI => "end of file",
         Rule::include | Rule::kw_include => "`include`",
         Rule::cpp_include | Rule::kw_cpp_include => "`cpp_include`",
         Rule::namespace | Rule::kw_namespace => "`namespace`",
@@ -106,8 +176,7 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::field_id => "a field id",
         Rule::requiredness | Rule::kw_required | Rule::kw_optional => "`required` or `optional`",
         Rule::reference => "`&`",
-        Rule::field_name => "a field name",
-        Rule::field_type | Rule::type_ref | Rule::base_type => "a type",
+        Rule::field_type => "a type",
         Rule::map_type | Rule::kw_map => "`map`",
         Rule::set_type | Rule::kw_set => "`set`",
         Rule::list_type | Rule::kw_list => "`list`",
@@ -124,185 +193,117 @@ fn rule_name(rule: Rule) -> &'static str {
         Rule::identifier | Rule::namespace_scope | Rule::namespace_name => "an identifier",
         Rule::def_name => "a name (without dots)",
         Rule::enum_value => "an enum value",
-        Rule::xsd_field_options | Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::kw_xsd_attrs => "`xsd_*`",
+        Rule::xsd_attrs | Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::kw_xsd_attrs => "`xsd_*`",
         Rule::kw_xsd_all => "`xsd_all`",
         _ => "something else",
     }
-}
-
-/// Positions of `/** … */` comments, found by a small lexer that knows
-/// strings and other comments, so the builder can attach each to the item
-/// that follows it.
-struct DocComments {
-    /// `(start, end, text)` in order of position.
-    spans: Vec<(usize, usize, String)>,
-}
-
-impl DocComments {
-    fn scan(source: &str) -> DocComments {
-        let bytes = source.as_bytes();
-        let mut spans = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' | b'\'' => {
-                    let quote = bytes[i];
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != quote {
-                        i += if bytes[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
-                b'#' => i = skip_line(bytes, i),
-                b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    let end = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
-                    let is_doc = bytes.get(i + 2) == Some(&b'*') && end >= i + 5 && bytes.get(i + 3) != Some(&b'/');
-                    if is_doc {
-                        spans.push((i, end, clean_doc(&source[i + 3..end.saturating_sub(2).max(i + 3)])));
-                    }
-                    i = end;
-                }
-                _ => i += 1,
-            }
-        }
-        DocComments { spans }
-    }
-
-    /// The doc comment that ends right before `start`, with only whitespace
-    /// and plain comments in between.
-    fn before(&self, source: &str, start: usize) -> Option<String> {
-        let idx = self.spans.partition_point(|(_, end, _)| *end <= start);
-        let (_, end, text) = self.spans.get(idx.checked_sub(1)?)?;
-        only_trivia(&source[*end..start]).then(|| text.clone())
-    }
-}
-
-fn skip_line(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && bytes[i] != b'\n' {
-        i += 1;
-    }
-    i
-}
-
-/// True when `text` holds only whitespace, separators and plain comments.
-fn only_trivia(text: &str) -> bool {
-    let mut rest = text.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("//").or_else(|| rest.strip_prefix('#')) {
-            rest = r.find('\n').map_or("", |i| &r[i..]);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return false,
-            }
-        } else {
-            return false;
-        }
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == ';');
-    }
-    true
-}
-
-/// Strips the leading `*` of each line of a doc comment and trims it.
-fn clean_doc(body: &str) -> String {
-    let lines: Vec<&str> = body
-        .lines()
-        .map(|l| {
-            let t = l.trim();
-            t.strip_prefix("* ").or_else(|| t.strip_prefix('*')).unwrap_or(t)
-        })
-        .collect();
-    lines.join("\n").trim().to_string()
 }
 
 struct Builder<'a> {
     file: &'a Arc<str>,
     source: &'a str,
     options: &'a ParseOptions,
+    /// `source` with comments blanked: what pest parses.
+    text: &'a str,
     docs: DocComments,
+    /// Offset in `source` of the text the current pairs were parsed from.
+    base: usize,
 }
 
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), s.end())
+/// How many of `pairs` are `rule`: the builder sizes its vectors exactly,
+/// because fields are large and lists of them short (one to a few
+/// arguments), so growth by doubling wasted about half of a tree's memory.
+fn children<'i>(pairs: &(impl Iterator<Item = Pair<'i, Rule>> + Clone), rule: Rule) -> usize {
+    pairs.clone().filter(|p| p.as_rule() == rule).count()
 }
 
 impl Builder<'_> {
+    /// The span of `pair` in the whole text.
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span_of(&p) }
+    }
+
     #[cold]
     fn error(&self, span: Span, message: impl Into<String>) -> IdlError {
         IdlError::at(IdlErrorKind::Syntax, self.file, self.source, span, message)
     }
 
     fn doc(&self, pair: &Pair<'_, Rule>) -> Option<String> {
-        self.docs.before(self.source, pair.as_span().start())
+        self.docs.before(self.text, self.base + pair.as_span().start())
     }
 
-    fn document(&mut self, pair: Pair<'_, Rule>) -> Result<Document, IdlError> {
-        let mut doc = Document::default();
-        for p in pair.into_inner() {
-            let span = span_of(&p);
-            match p.as_rule() {
-                Rule::include => {
-                    let path = self.literal(p.into_inner().nth(1).expect("include has a path"))?;
-                    doc.includes.push(Include { path, span });
-                }
-                Rule::cpp_include => {
-                    doc.cpp_includes.push(self.literal(p.into_inner().nth(1).expect("cpp_include has a path"))?);
-                }
-                Rule::namespace => {
-                    let mut inner = p.into_inner().skip(1);
-                    let scope = ident(inner.next().expect("namespace scope"));
-                    let name = ident(inner.next().expect("namespace name").into_inner().next().expect("identifier"));
-                    let annotations = self.opt_annotations(inner.next())?;
-                    doc.namespaces.push(Namespace { scope, name, annotations, span });
-                }
-                Rule::const_def => doc.definitions.push(Definition::Const(self.const_def(p)?)),
-                Rule::typedef_def => doc.definitions.push(Definition::Typedef(self.typedef_def(p)?)),
-                Rule::enum_def => doc.definitions.push(Definition::Enum(self.enum_def(p)?)),
-                Rule::struct_def | Rule::exception_def => doc.definitions.push(Definition::Struct(self.struct_def(p)?)),
-                Rule::service_def => doc.definitions.push(Definition::Service(self.service_def(p)?)),
-                Rule::EOI => {}
-                r => unreachable!("unexpected rule {r:?} in document"),
-            }
+    /// Adds one header or definition to `doc`.
+    fn item(&self, doc: &mut Document, p: Pair<'_, Rule>) -> Result<(), IdlError> {
+        let span = self.span_of(&p);
+        let is_header = matches!(p.as_rule(), Rule::include | Rule::cpp_include | Rule::namespace);
+        if is_header && !doc.definitions.is_empty() {
+            let keyword = p.as_str().split(|c: char| !c.is_ascii_alphanumeric() && c != '_').next().unwrap_or("");
+            return Err(self.error(span, format!("`{keyword}` must come before the first definition")));
         }
-        Ok(doc)
+        match p.as_rule() {
+            Rule::include => {
+                let path = self.literal(p.into_inner().nth(1).expect("include has a path"))?;
+                doc.includes.push(Include { path, span });
+            }
+            Rule::cpp_include => {
+                doc.cpp_includes.push(self.literal(p.into_inner().nth(1).expect("cpp_include has a path"))?);
+            }
+            Rule::namespace => {
+                let mut inner = p.into_inner().skip(1);
+                let scope = self.ident(inner.next().expect("namespace scope"));
+                let name = self.ident(inner.next().expect("namespace name").into_inner().next().expect("identifier"));
+                let annotations = self.opt_annotations(inner.next())?;
+                doc.namespaces.push(Namespace { scope, name, annotations, span });
+            }
+            Rule::const_def => doc.definitions.push(Definition::Const(self.const_def(p)?)),
+            Rule::typedef_def => doc.definitions.push(Definition::Typedef(self.typedef_def(p)?)),
+            Rule::enum_def => doc.definitions.push(Definition::Enum(self.enum_def(p)?)),
+            Rule::struct_def | Rule::exception_def => doc.definitions.push(Definition::Struct(self.struct_def(p)?)),
+            Rule::service_def => doc.definitions.push(Definition::Service(self.service_def(p)?)),
+            r => unreachable!("unexpected rule {r:?} in an item"),
+        }
+        Ok(())
     }
 
     fn const_def(&self, p: Pair<'_, Rule>) -> Result<Const, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
         let ty = self.field_type(inner.next().expect("const type"))?;
-        let name = ident(inner.next().expect("const name"));
+        let name = self.ident(inner.next().expect("const name"));
         let value = self.const_value(inner.next().expect("const value"))?;
         Ok(Const { doc, ty, name, value, span })
     }
 
     fn typedef_def(&self, p: Pair<'_, Rule>) -> Result<Typedef, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
         let ty = self.field_type(inner.next().expect("typedef type"))?;
-        let name = ident(inner.next().expect("typedef name"));
+        let name = self.ident(inner.next().expect("typedef name"));
         let annotations = self.opt_annotations(inner.next())?;
         Ok(Typedef { doc, ty, name, annotations, span })
     }
 
     fn enum_def(&self, p: Pair<'_, Rule>) -> Result<Enum, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
-        let name = ident(inner.next().expect("enum name"));
-        let mut values = Vec::new();
+        let name = self.ident(inner.next().expect("enum name"));
+        let mut values = Vec::with_capacity(children(&inner, Rule::enum_value));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
                 Rule::enum_value => {
-                    let vspan = span_of(&item);
+                    let vspan = self.span_of(&item);
                     let vdoc = self.doc(&item);
                     let mut vi = item.into_inner();
-                    let vname = ident(vi.next().expect("enum value name"));
+                    let vname = self.ident(vi.next().expect("enum value name"));
                     let mut value = None;
                     let mut vann = Vec::new();
                     for x in vi {
@@ -322,7 +323,7 @@ impl Builder<'_> {
     }
 
     fn struct_def(&self, p: Pair<'_, Rule>) -> Result<Struct, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner();
         let head = inner.next().expect("struct keyword");
@@ -331,8 +332,8 @@ impl Builder<'_> {
             "union" => StructKind::Union,
             _ => StructKind::Exception,
         };
-        let name = ident(inner.next().expect("struct name"));
-        let mut fields = Vec::new();
+        let name = self.ident(inner.next().expect("struct name"));
+        let mut fields = Vec::with_capacity(children(&inner, Rule::field));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
@@ -346,17 +347,17 @@ impl Builder<'_> {
     }
 
     fn service_def(&self, p: Pair<'_, Rule>) -> Result<Service, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut inner = p.into_inner().skip(1);
-        let name = ident(inner.next().expect("service name"));
+        let name = self.ident(inner.next().expect("service name"));
         let mut extends = None;
-        let mut functions = Vec::new();
+        let mut functions = Vec::with_capacity(children(&inner, Rule::function));
         let mut annotations = Vec::new();
         for item in inner {
             match item.as_rule() {
                 Rule::kw_extends => {}
-                Rule::identifier => extends = Some(ident(item)),
+                Rule::identifier => extends = Some(self.ident(item)),
                 Rule::function => functions.push(self.function(item)?),
                 Rule::annotations => annotations = self.annotations(item)?,
                 r => unreachable!("unexpected rule {r:?} in service"),
@@ -366,15 +367,16 @@ impl Builder<'_> {
     }
 
     fn function(&self, p: Pair<'_, Rule>) -> Result<Function, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut oneway = false;
         let mut returns = None;
         let mut name = None;
-        let mut args = Vec::new();
+        let inner = p.into_inner();
+        let mut args = Vec::with_capacity(children(&inner, Rule::field));
         let mut throws = Vec::new();
         let mut annotations = Vec::new();
-        for item in p.into_inner() {
+        for item in inner {
             match item.as_rule() {
                 Rule::function_modifier => oneway = true,
                 Rule::function_type => {
@@ -383,10 +385,12 @@ impl Builder<'_> {
                         returns = Some(self.field_type(t)?);
                     }
                 }
-                Rule::identifier => name = Some(ident(item)),
+                Rule::identifier => name = Some(self.ident(item)),
                 Rule::field => args.push(self.field(item)?),
                 Rule::throws => {
-                    for f in item.into_inner().skip(1) {
+                    let fields = item.into_inner();
+                    throws.reserve_exact(children(&fields, Rule::field));
+                    for f in fields.skip(1) {
                         throws.push(self.field(f)?);
                     }
                 }
@@ -399,7 +403,7 @@ impl Builder<'_> {
     }
 
     fn field(&self, p: Pair<'_, Rule>) -> Result<Field, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let doc = self.doc(&p);
         let mut id = None;
         let mut requiredness = Requiredness::Default;
@@ -419,9 +423,9 @@ impl Builder<'_> {
                 }
                 Rule::field_type => ty = Some(self.field_type(item)?),
                 Rule::reference => reference = true,
-                Rule::field_name => name = Some(ident(item.into_inner().next().expect("identifier"))),
+                Rule::identifier => name = Some(self.ident(item)),
                 Rule::const_value => default = Some(self.const_value(item)?),
-                Rule::xsd_field_options => {}
+                Rule::kw_xsd_optional | Rule::kw_xsd_nillable | Rule::xsd_attrs => {}
                 Rule::annotations => annotations = self.annotations(item)?,
                 r => unreachable!("unexpected rule {r:?} in field"),
             }
@@ -440,15 +444,25 @@ impl Builder<'_> {
     }
 
     fn field_type(&self, p: Pair<'_, Rule>) -> Result<FieldType, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut inner = p.into_inner();
         let head = inner.next().expect("type");
-        let annotations = self.opt_annotations(inner.next())?;
+        let annotations_pair = inner.next();
+        if head.as_rule() == Rule::identifier
+            && BaseType::from_keyword(head.as_str()).is_none()
+            && let Some(a) = &annotations_pair
+        {
+            return Err(self.error(
+                self.span_of(a),
+                format!("annotations may follow a base or container type, not the type name `{}`", head.as_str()),
+            ));
+        }
+        let annotations = self.opt_annotations(annotations_pair)?;
         let kind = match head.as_rule() {
-            Rule::base_type => {
-                FieldTypeKind::Base(BaseType::from_keyword(head.as_str()).expect("grammar matched a base type"))
-            }
-            Rule::type_ref => FieldTypeKind::Named(ident(head.into_inner().next().expect("identifier"))),
+            Rule::identifier => match BaseType::from_keyword(head.as_str()) {
+                Some(base) => FieldTypeKind::Base(base),
+                None => FieldTypeKind::Named(self.ident(head)),
+            },
             Rule::list_type | Rule::set_type => {
                 let is_list = head.as_rule() == Rule::list_type;
                 let mut elem = None;
@@ -483,7 +497,7 @@ impl Builder<'_> {
     }
 
     fn const_value(&self, p: Pair<'_, Rule>) -> Result<ConstValue, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let inner = p.into_inner().next().expect("const value");
         let kind = match inner.as_rule() {
             Rule::int_constant => ConstValueKind::Int(self.int(&inner)?),
@@ -494,7 +508,7 @@ impl Builder<'_> {
             }
             Rule::bool_constant => ConstValueKind::Int(i64::from(inner.as_str() == "true")),
             Rule::literal => ConstValueKind::Literal(self.literal(inner)?.value),
-            Rule::const_ref => ConstValueKind::Ref(ident(inner.into_inner().next().expect("identifier"))),
+            Rule::const_ref => ConstValueKind::Ref(self.ident(inner.into_inner().next().expect("identifier"))),
             Rule::const_list => {
                 ConstValueKind::List(inner.into_inner().map(|x| self.const_value(x)).collect::<Result<_, _>>()?)
             }
@@ -531,17 +545,17 @@ impl Builder<'_> {
                 IdlErrorKind::BadConstant,
                 self.file,
                 self.source,
-                span_of(p),
+                self.span_of(p),
                 format!("integer `{text}` does not fit in 64 bits"),
             )
         })
     }
 
     fn literal(&self, p: Pair<'_, Rule>) -> Result<Literal, IdlError> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let body = p.into_inner().next().expect("literal body");
         let raw = body.as_str();
-        let base = body.as_span().start();
+        let base = self.base + body.as_span().start();
         let mut value = String::with_capacity(raw.len());
         let mut chars = raw.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -586,16 +600,12 @@ impl Builder<'_> {
         debug_assert_eq!(p.as_rule(), Rule::annotations);
         p.into_inner()
             .map(|a| {
-                let span = span_of(&a);
+                let span = self.span_of(&a);
                 let mut inner = a.into_inner();
-                let key = ident(inner.next().expect("annotation key"));
+                let key = self.ident(inner.next().expect("annotation key"));
                 let value = inner.next().map(|v| self.literal(v)).transpose()?;
                 Ok(Annotation { key, value, span })
             })
             .collect()
     }
-}
-
-fn ident(p: Pair<'_, Rule>) -> Ident {
-    Ident { name: p.as_str().to_string(), span: span_of(&p) }
 }

@@ -89,15 +89,30 @@ impl Display for Document {
     }
 }
 
+/// A doc comment on lines of its own. Each line gets ` * `, which the parser
+/// strips again, so a line may itself start with `*` or with spaces.
 fn write_doc(f: &mut Formatter<'_>, doc: &Option<String>, indent: &str) -> fmt::Result {
     if let Some(doc) = doc {
         writeln!(f, "{indent}/**")?;
         for line in doc.lines() {
-            writeln!(f, "{indent} * {line}")?;
+            writeln!(f, "{indent} * {}", line.replace("*/", "* /"))?;
         }
         writeln!(f, "{indent} */")?;
     }
     Ok(())
+}
+
+/// A doc comment before an argument: on the same line when that reads back
+/// the same (one line, not starting with `*`), else in the block form.
+fn write_inline_doc(f: &mut Formatter<'_>, doc: &str) -> fmt::Result {
+    if !doc.contains('\n') && !doc.starts_with('*') {
+        return write!(f, "/** {} */ ", doc.replace("*/", "* /"));
+    }
+    write!(f, "/**")?;
+    for line in doc.lines() {
+        write!(f, "\n * {}", line.replace("*/", "* /"))?;
+    }
+    write!(f, "\n */ ")
 }
 
 fn write_fields(f: &mut Formatter<'_>, fields: &[Field]) -> fmt::Result {
@@ -106,7 +121,7 @@ fn write_fields(f: &mut Formatter<'_>, fields: &[Field]) -> fmt::Result {
             write!(f, ", ")?;
         }
         if let Some(doc) = &field.doc {
-            write!(f, "/** {} */ ", doc.replace("*/", "* /"))?;
+            write_inline_doc(f, doc)?;
         }
         write!(f, "{field}")?;
     }
@@ -169,6 +184,9 @@ impl Display for ConstValue {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ConstValueKind::Int(i) => write!(f, "{i}"),
+            // A literal too big for a double parses as an infinity (as
+            // `strtod` gives the reference compiler); print one that does.
+            ConstValueKind::Double(d) if d.is_infinite() => write!(f, "{}1e999", if *d < 0.0 { "-" } else { "" }),
             ConstValueKind::Double(d) => {
                 // `{:?}` keeps a `.0` or an exponent, so the value re-parses as a double.
                 let text = format!("{d:?}");

@@ -54,12 +54,14 @@ impl Source for FileSystem {
     }
 }
 
-struct Memory<'a>(&'a HashMap<String, String>);
+/// The caller's map, by normalized path; contents are borrowed, and copied
+/// once when a file is read, as the file system's are.
+struct Memory<'a>(HashMap<String, &'a str>);
 
 impl Source for Memory<'_> {
     fn read(&self, path: &Path) -> Option<Result<String, String>> {
         let key = path.to_string_lossy();
-        self.0.get(key.as_ref()).map(|s| Ok(s.clone()))
+        self.0.get(key.as_ref()).map(|s| Ok((*s).to_string()))
     }
 }
 
@@ -96,9 +98,9 @@ impl Loader {
     /// # Errors
     /// As [`Loader::load_file`].
     pub fn load_map(&self, main: &str, files: &HashMap<String, String>) -> Result<Arc<Schema>, IdlError> {
-        let normalized: HashMap<String, String> =
-            files.iter().map(|(k, v)| (normalize(Path::new(k)).to_string_lossy().into_owned(), v.clone())).collect();
-        self.load_with(&Memory(&normalized), Path::new(main))
+        let normalized: HashMap<String, &str> =
+            files.iter().map(|(k, v)| (normalize(Path::new(k)).to_string_lossy().into_owned(), v.as_str())).collect();
+        self.load_with(&Memory(normalized), Path::new(main))
     }
 
     fn load_with(&self, source: &dyn Source, main: &Path) -> Result<Arc<Schema>, IdlError> {

@@ -4,17 +4,37 @@
 //! Names are scoped per file: a file sees its own names unqualified and the
 //! names of the files it includes directly as `module.Name`. Typedef chains
 //! and constants referring to constants are resolved on demand with cycle
-//! detection, so definition order does not matter.
+//! detection, so definition order does not matter. Constant evaluation is
+//! in [`consts`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::load::ParsedFile;
 use super::*;
 use crate::idl::ast::{self, ConstValueKind, FieldTypeKind, Span};
-use crate::idl::{IdlError, IdlErrorKind};
+use crate::idl::{IdlError, IdlErrorKind, MAX_NESTING};
 
-/// Resolution state of a typedef or constant, for on-demand resolution.
+mod consts;
+
+pub(crate) use consts::parse_uuid;
+
+/// How many on-demand resolutions (a typedef, constant or struct reached
+/// through a reference) and nested constant values may be open at once.
+///
+/// Each level is a few frames of recursion; a chain of thousands of
+/// typedefs or constants naming the next would overflow the stack. Real IDL
+/// chains a handful; 128 also covers a constant nested [`MAX_NESTING`] deep
+/// in the text, and stays inside a 2 MiB thread stack in a debug build.
+const MAX_RESOLVE_DEPTH: usize = 128;
+
+/// How many nodes one resolved type may have once typedefs are expanded.
+///
+/// `typedef map<T1, T1> T2` doubles the size of the type at each step, as
+/// constants do above. Real types have fewer than ten nodes.
+const MAX_TYPE_NODES: usize = 1024;
+
+/// Resolution state of a typedef, constant or struct, for on-demand resolution.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     Pending,
@@ -29,6 +49,8 @@ struct Resolver<'a> {
     scopes: Vec<HashMap<&'a str, Symbol>>,
     structs: Vec<StructType>,
     struct_src: Vec<Option<(usize, &'a ast::Struct)>>,
+    /// Per struct: whether its fields are resolved (synthesized ones are `Done`).
+    struct_state: Vec<State>,
     enums: Vec<EnumType>,
     typedefs: Vec<Typedef>,
     typedef_src: Vec<(usize, &'a ast::Typedef, State)>,
@@ -36,6 +58,10 @@ struct Resolver<'a> {
     const_src: Vec<(usize, &'a ast::Const, State)>,
     services: Vec<Service>,
     service_src: Vec<(usize, &'a ast::Service)>,
+    /// Open on-demand resolutions and nested constant values; see [`MAX_RESOLVE_DEPTH`].
+    depth: usize,
+    /// Constant-value nodes copied by references; see [`consts::MAX_COPIED_CONST_NODES`].
+    copied_const_nodes: usize,
 }
 
 /// Resolves parsed files (every file after the files it includes; the main
@@ -43,12 +69,22 @@ struct Resolver<'a> {
 pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
     let main = files.len() - 1;
     let modules = files.iter().map(|f| module_name(&f.name)).collect();
+    // Sized up front: a large IDL declares thousands of structs, and two
+    // more per method are synthesized.
+    let definitions: usize = files.iter().map(|f| f.document.definitions.len()).sum();
+    let methods: usize = files
+        .iter()
+        .flat_map(|f| &f.document.definitions)
+        .map(|d| if let ast::Definition::Service(s) = d { s.functions.len() } else { 0 })
+        .sum();
+    let structs = definitions + 2 * methods;
     let mut r = Resolver {
         files: &files,
         modules,
-        scopes: vec![HashMap::new(); files.len()],
-        structs: Vec::new(),
-        struct_src: Vec::new(),
+        scopes: files.iter().map(|f| HashMap::with_capacity(f.document.definitions.len())).collect(),
+        structs: Vec::with_capacity(structs),
+        struct_src: Vec::with_capacity(structs),
+        struct_state: Vec::with_capacity(structs),
         enums: Vec::new(),
         typedefs: Vec::new(),
         typedef_src: Vec::new(),
@@ -56,6 +92,8 @@ pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
         const_src: Vec::new(),
         services: Vec::new(),
         service_src: Vec::new(),
+        depth: 0,
+        copied_const_nodes: 0,
     };
     for fi in 0..files.len() {
         r.declare(fi, main)?;
@@ -72,7 +110,7 @@ pub(crate) fn resolve(files: Vec<ParsedFile>) -> Result<Arc<Schema>, IdlError> {
     for i in 0..r.const_src.len() {
         r.resolve_const(i)?;
     }
-    let mut names = HashMap::new();
+    let mut names = HashMap::with_capacity(2 * definitions + 2 * methods);
     for (fi, scope) in r.scopes.iter().enumerate() {
         for (name, sym) in scope {
             let qualified: Box<str> = format!("{}.{name}", r.modules[fi]).into();
@@ -168,6 +206,7 @@ impl<'a> Resolver<'a> {
                         doc: s.doc.as_deref().map(Into::into),
                     });
                     self.struct_src.push(Some((fi, s)));
+                    self.struct_state.push(State::Pending);
                     Symbol::Struct(id)
                 }
                 ast::Definition::Enum(e) => {
@@ -273,12 +312,61 @@ impl<'a> Resolver<'a> {
                     ));
                 }
             },
-            FieldTypeKind::List(e, _) => Type::List(Box::new(self.resolve_type(fi, e)?)),
-            FieldTypeKind::Set(e, _) => Type::Set(Box::new(self.resolve_type(fi, e)?)),
+            FieldTypeKind::List(e, _) => {
+                let list = Type::List(Box::new(self.resolve_type(fi, e)?));
+                self.checked_shape(fi, t, list)?
+            }
+            FieldTypeKind::Set(e, _) => {
+                let set = Type::Set(Box::new(self.resolve_type(fi, e)?));
+                self.checked_shape(fi, t, set)?
+            }
             FieldTypeKind::Map(k, v, _) => {
-                Type::Map(Box::new(self.resolve_type(fi, k)?), Box::new(self.resolve_type(fi, v)?))
+                let map = Type::Map(Box::new(self.resolve_type(fi, k)?), Box::new(self.resolve_type(fi, v)?));
+                self.checked_shape(fi, t, map)?
             }
         })
+    }
+
+    /// `ty`, a container just built for `t`, unless typedefs made it nest
+    /// deeper than [`MAX_NESTING`] or grow past [`MAX_TYPE_NODES`]; its parts
+    /// were checked when they were built, so this stays cheap.
+    fn checked_shape(&self, fi: usize, t: &ast::FieldType, ty: Type) -> Result<Type, IdlError> {
+        let (depth, nodes) = type_shape(&ty);
+        if depth > MAX_NESTING {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                t.span,
+                format!("type nests more than {MAX_NESTING} containers deep once typedefs are expanded"),
+            ));
+        }
+        if nodes > MAX_TYPE_NODES {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                t.span,
+                format!("type has more than {MAX_TYPE_NODES} parts once typedefs are expanded"),
+            ));
+        }
+        Ok(ty)
+    }
+
+    /// Opens one level of on-demand resolution or constant nesting; the
+    /// caller closes it with `self.depth -= 1` (an error ends the load, so
+    /// error paths need not).
+    fn descend(&mut self, fi: usize, span: Span) -> Result<(), IdlError> {
+        self.depth += 1;
+        if self.depth > MAX_RESOLVE_DEPTH {
+            return Err(self.error(
+                fi,
+                IdlErrorKind::Invalid,
+                span,
+                format!(
+                    "definitions refer to one another, or constant values nest, more than {MAX_RESOLVE_DEPTH} levels deep"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn resolve_typedef(&mut self, i: usize) -> Result<Type, IdlError> {
@@ -296,22 +384,59 @@ impl<'a> Resolver<'a> {
             State::Pending => {}
         }
         self.typedef_src[i].2 = State::InProgress;
+        self.descend(fi, t.name.span)?;
         let ty = self.resolve_type(fi, &t.ty)?;
+        self.depth -= 1;
         self.typedefs[i].ty = ty.clone();
         self.typedef_src[i].2 = State::Done;
         Ok(ty)
     }
 
+    /// Resolves the fields of struct `i` in two passes: ids, names and types
+    /// first, then defaults. A default may be a struct constant of this very
+    /// struct (or of one that refers back to it): it then finds the fields
+    /// in place, while the struct is `InProgress`.
     fn resolve_struct(&mut self, i: usize) -> Result<(), IdlError> {
         let Some((fi, s)) = self.struct_src[i] else { return Ok(()) };
+        if self.struct_state[i] != State::Pending {
+            return Ok(());
+        }
+        self.struct_state[i] = State::InProgress;
+        self.descend(fi, s.name.span)?;
         let is_union = s.kind == ast::StructKind::Union;
-        let fields = self.resolve_fields(fi, &s.fields, FieldContext::Struct { union: is_union })?;
+        let (fields, defaults) = self.resolve_field_list(fi, &s.fields, FieldContext::Struct { union: is_union })?;
         self.structs[i].fields = fields;
+        for (k, expr) in defaults {
+            let ty = self.structs[i].fields[k].ty.clone();
+            let value = self.eval(fi, expr, &ty)?;
+            self.structs[i].fields[k].default = Some(value);
+        }
+        self.depth -= 1;
+        self.struct_state[i] = State::Done;
         Ok(())
     }
 
-    fn resolve_fields(&mut self, fi: usize, list: &[ast::Field], ctx: FieldContext) -> Result<Vec<Field>, IdlError> {
+    /// A field list of a function (arguments or `throws`), defaults included.
+    fn resolve_fields(&mut self, fi: usize, list: &'a [ast::Field], ctx: FieldContext) -> Result<Vec<Field>, IdlError> {
+        let (mut fields, defaults) = self.resolve_field_list(fi, list, ctx)?;
+        for (k, expr) in defaults {
+            let ty = fields[k].ty.clone();
+            fields[k].default = Some(self.eval(fi, expr, &ty)?);
+        }
+        Ok(fields)
+    }
+
+    /// Ids, names and types of a field list; the defaults are returned as
+    /// (index of the field, expression) for the caller to evaluate.
+    #[expect(clippy::type_complexity, reason = "a private pair, named by its use")]
+    fn resolve_field_list(
+        &mut self,
+        fi: usize,
+        list: &'a [ast::Field],
+        ctx: FieldContext,
+    ) -> Result<(Vec<Field>, Vec<(usize, &'a ast::ConstValue)>), IdlError> {
         let mut out: Vec<Field> = Vec::with_capacity(list.len());
+        let mut defaults = Vec::new();
         let mut next_auto: i64 = -1;
         for f in list {
             let id = match f.id {
@@ -367,22 +492,21 @@ impl<'a> Resolver<'a> {
                     ));
                 }
             }
-            let default = match &f.default {
-                Some(v) => Some(self.eval(fi, v, &ty)?),
-                None => None,
-            };
+            if let Some(v) = &f.default {
+                defaults.push((out.len(), v));
+            }
             out.push(Field {
                 id,
                 name: f.name.name.as_str().into(),
                 ty,
                 requiredness,
-                default,
+                default: None,
                 reference: f.reference,
                 annotations: annotations(&f.annotations),
                 doc: f.doc.as_deref().map(Into::into),
             });
         }
-        Ok(out)
+        Ok((out, defaults))
     }
 
     fn resolve_service(&mut self, i: usize) -> Result<(), IdlError> {
@@ -405,7 +529,15 @@ impl<'a> Resolver<'a> {
                     }
                     self.services[i].extends = Some(b);
                 }
-                _ => {
+                Some(_) => {
+                    return Err(self.error(
+                        fi,
+                        IdlErrorKind::Invalid,
+                        base.span,
+                        format!("`{}` is not a service", base.name),
+                    ));
+                }
+                None => {
                     return Err(self.error(
                         fi,
                         IdlErrorKind::UnknownName,
@@ -417,8 +549,10 @@ impl<'a> Resolver<'a> {
         }
         let service_name = self.services[i].name.clone();
         let mut methods: Vec<Method> = Vec::with_capacity(s.functions.len());
+        // A set, not a scan of `methods`: services of thousands of methods exist.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(s.functions.len());
         for f in &s.functions {
-            if methods.iter().any(|m| *m.name == *f.name.name) {
+            if !seen.insert(f.name.name.as_str()) {
                 return Err(self.error(
                     fi,
                     IdlErrorKind::Duplicate,
@@ -495,156 +629,8 @@ impl<'a> Resolver<'a> {
             doc: None,
         });
         self.struct_src.push(None);
+        self.struct_state.push(State::Done);
         id
-    }
-
-    fn resolve_const(&mut self, i: usize) -> Result<ConstValue, IdlError> {
-        let (fi, c, state) = self.const_src[i];
-        match state {
-            State::Done => return Ok(self.consts[i].value.clone()),
-            State::InProgress => {
-                return Err(self.error(
-                    fi,
-                    IdlErrorKind::Invalid,
-                    c.name.span,
-                    format!("constant `{}` refers to itself", c.name.name),
-                ));
-            }
-            State::Pending => {}
-        }
-        self.const_src[i].2 = State::InProgress;
-        let ty = self.resolve_type(fi, &c.ty)?;
-        let value = self.eval(fi, &c.value, &ty)?;
-        self.consts[i].ty = ty;
-        self.consts[i].value = value.clone();
-        self.const_src[i].2 = State::Done;
-        Ok(value)
-    }
-
-    /// Evaluates `v` (written in file `fi`) as a value of type `ty`.
-    fn eval(&mut self, fi: usize, v: &ast::ConstValue, ty: &Type) -> Result<ConstValue, IdlError> {
-        if let ConstValueKind::Ref(r) = &v.kind {
-            return self.eval_ref(fi, r, ty);
-        }
-        let mismatch = |this: &Self, what: &str| {
-            this.error(
-                fi,
-                IdlErrorKind::BadConstant,
-                v.span,
-                format!("{what} is not a valid value of type `{}`", this.type_name(ty)),
-            )
-        };
-        Ok(match (ty, &v.kind) {
-            (Type::Bool, ConstValueKind::Int(i)) if *i == 0 || *i == 1 => ConstValue::Bool(*i == 1),
-            (Type::I8 | Type::I16 | Type::I32 | Type::I64, ConstValueKind::Int(i)) => {
-                let (lo, hi) = int_range(ty);
-                if *i < lo || *i > hi {
-                    return Err(mismatch(self, &format!("{i} is out of range:")));
-                }
-                ConstValue::Int(*i)
-            }
-            (Type::Enum(e), ConstValueKind::Int(i)) => {
-                if i32::try_from(*i).is_err() {
-                    return Err(mismatch(self, &i.to_string()));
-                }
-                let _ = e;
-                ConstValue::Int(*i)
-            }
-            (Type::Double, ConstValueKind::Int(i)) => ConstValue::Double(*i as f64),
-            (Type::Double, ConstValueKind::Double(d)) => ConstValue::Double(*d),
-            (Type::String | Type::Binary, ConstValueKind::Literal(s)) => ConstValue::String(s.as_str().into()),
-            (Type::Uuid, ConstValueKind::Literal(s)) => match parse_uuid(s) {
-                Some(u) => ConstValue::Uuid(u),
-                None => return Err(mismatch(self, &format!("\"{s}\""))),
-            },
-            (Type::List(e) | Type::Set(e), ConstValueKind::List(items)) => {
-                let e = (**e).clone();
-                ConstValue::List(items.iter().map(|x| self.eval(fi, x, &e)).collect::<Result<_, _>>()?)
-            }
-            // The reference compiler accepts `{}` for an empty list or set and `[]` for an empty map.
-            (Type::List(_) | Type::Set(_), ConstValueKind::Map(entries)) if entries.is_empty() => {
-                ConstValue::List(Vec::new())
-            }
-            (Type::Map(..), ConstValueKind::List(items)) if items.is_empty() => ConstValue::Map(Vec::new()),
-            (Type::Map(k, val), ConstValueKind::Map(entries)) => {
-                let (k, val) = ((**k).clone(), (**val).clone());
-                let mut out = Vec::with_capacity(entries.len());
-                for (a, b) in entries {
-                    out.push((self.eval(fi, a, &k)?, self.eval(fi, b, &val)?));
-                }
-                ConstValue::Map(out)
-            }
-            (Type::Struct(s), ConstValueKind::Map(entries)) => {
-                let mut out = Vec::with_capacity(entries.len());
-                for (a, b) in entries {
-                    let ConstValueKind::Literal(fname) = &a.kind else {
-                        return Err(self.error(
-                            fi,
-                            IdlErrorKind::BadConstant,
-                            a.span,
-                            "a struct constant's keys must be field names in quotes",
-                        ));
-                    };
-                    // Fields of a struct declared later may not be resolved yet.
-                    self.resolve_struct_if_needed(*s)?;
-                    let st = &self.structs[s.0 as usize];
-                    let Some(field) = st.fields.iter().find(|f| *f.name == **fname) else {
-                        let msg = format!("`{}` has no field `{fname}`", st.name);
-                        return Err(self.error(fi, IdlErrorKind::BadConstant, a.span, msg));
-                    };
-                    let (id, fty) = (field.id, field.ty.clone());
-                    out.push((id, self.eval(fi, b, &fty)?));
-                }
-                ConstValue::Struct(out)
-            }
-            (_, ConstValueKind::Int(_)) => return Err(mismatch(self, "an integer")),
-            (_, ConstValueKind::Double(_)) => return Err(mismatch(self, "a number")),
-            (_, ConstValueKind::Literal(_)) => return Err(mismatch(self, "a string")),
-            (_, ConstValueKind::List(_)) => return Err(mismatch(self, "a list")),
-            (_, ConstValueKind::Map(_)) => return Err(mismatch(self, "a map")),
-            (_, ConstValueKind::Ref(_)) => unreachable!("references are handled above"),
-        })
-    }
-
-    fn resolve_struct_if_needed(&mut self, s: StructId) -> Result<(), IdlError> {
-        let i = s.0 as usize;
-        if self.structs[i].fields.is_empty() && self.struct_src[i].is_some_and(|(_, st)| !st.fields.is_empty()) {
-            self.resolve_struct(i)?;
-        }
-        Ok(())
-    }
-
-    /// A reference to a constant or to `Enum.VALUE` (maybe include-qualified).
-    fn eval_ref(&mut self, fi: usize, r: &ast::Ident, ty: &Type) -> Result<ConstValue, IdlError> {
-        if let Some(Symbol::Const(c)) = self.lookup(fi, &r.name) {
-            let value = self.resolve_const(c)?;
-            return Ok(match (ty, value) {
-                (Type::Double, ConstValue::Int(i)) => ConstValue::Double(i as f64),
-                (_, v) => v,
-            });
-        }
-        if let Some((enum_name, member)) = r.name.rsplit_once('.')
-            && let Some(Symbol::Enum(e)) = self.lookup(fi, enum_name)
-        {
-            let en = &self.enums[e.0 as usize];
-            return match en.value_of(member) {
-                Some(v) => Ok(ConstValue::Int(i64::from(v))),
-                None => Err(self.error(
-                    fi,
-                    IdlErrorKind::UnknownName,
-                    r.span,
-                    format!("enum `{}` has no member `{member}`", en.name),
-                )),
-            };
-        }
-        let hint = if let Type::Enum(e) = ty
-            && self.enums[e.0 as usize].value_of(&r.name).is_some()
-        {
-            format!(" (write `{}.{}`: enum members must be qualified)", self.enums[e.0 as usize].name, r.name)
-        } else {
-            String::new()
-        };
-        Err(self.error(fi, IdlErrorKind::UnknownName, r.span, format!("constant `{}` is not defined{hint}", r.name)))
     }
 
     fn type_name(&self, ty: &Type) -> String {
@@ -666,28 +652,17 @@ enum FieldContext {
     Throws,
 }
 
-fn int_range(ty: &Type) -> (i64, i64) {
+/// (depth in containers, number of nodes) of a resolved type.
+fn type_shape(ty: &Type) -> (usize, usize) {
     match ty {
-        Type::I8 => (i64::from(i8::MIN), i64::from(i8::MAX)),
-        Type::I16 => (i64::from(i16::MIN), i64::from(i16::MAX)),
-        Type::I32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
-        _ => (i64::MIN, i64::MAX),
+        Type::List(e) | Type::Set(e) => {
+            let (d, n) = type_shape(e);
+            (d + 1, n + 1)
+        }
+        Type::Map(k, v) => {
+            let ((dk, nk), (dv, nv)) = (type_shape(k), type_shape(v));
+            (dk.max(dv) + 1, nk + nv + 1)
+        }
+        _ => (0, 1),
     }
-}
-
-/// Parses `00112233-4455-6677-8899-aabbccddeeff`, optionally in braces.
-pub(crate) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let s = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s);
-    let b = s.as_bytes();
-    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    let mut hex = b.iter().filter(|c| **c != b'-');
-    for byte in &mut out {
-        let hi = (*hex.next()? as char).to_digit(16)?;
-        let lo = (*hex.next()? as char).to_digit(16)?;
-        *byte = (hi * 16 + lo) as u8;
-    }
-    Some(out)
 }

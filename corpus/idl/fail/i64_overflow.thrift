@@ -1,0 +1,3 @@
+// expect: 3:21: integer `9223372036854775808` does not fit in 64 bits
+const i64 BIG = 9223372036854775807
+const i64 TOO_BIG = 9223372036854775808

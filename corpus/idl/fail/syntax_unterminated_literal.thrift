@@ -1,0 +1,3 @@
+// expect: 2:25: string literal is not closed
+const string GREETING = "hello
+

@@ -1,0 +1,2 @@
+// expect: 2:26: type `Adress` is not defined
+typedef map<string, list<Adress>> AddressBook

@@ -1,0 +1,2 @@
+// expect: 2:17: not a valid value of type `uuid`
+const uuid ID = "not-a-uuid"
