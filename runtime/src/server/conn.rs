@@ -40,7 +40,7 @@ use crate::proto::{
 use crate::transport::batch::{ConnState, InFlight, OutMessage, ReplyBody, write_loop};
 use crate::transport::encode::wire_protocol;
 use crate::transport::read_more;
-use crate::transport::shutdown::{Phase, ShutdownSignal};
+use crate::transport::shutdown::{Phase, ShutdownSignal, Tracked};
 
 /// Serves one accepted connection until the client closes it, it idles out, it breaks,
 /// or the server shuts down.
@@ -78,7 +78,8 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
                 }
             }
         }
-        let idle = state.in_flight() == 0 && buf.is_empty();
+        let busy = state.in_flight() > 0;
+        let idle = !busy && buf.is_empty();
         let next_phase = if draining { Phase::Stopped } else { Phase::Draining };
         tokio::select! {
             biased;
@@ -90,6 +91,8 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
                 dispatcher.announce_shutdown();
             }
             _ = state.wait_idle(), if draining && buf.is_empty() => break,
+            // The last call finished: read again, now under the idle timeout.
+            _ = state.wait_idle(), if !draining && busy => {}
             r = read(&mut rd, &mut buf, decoder.needed(), idle.then_some(config.idle_timeout).flatten()) => match r {
                 Read::Data => {}
                 Read::Closed => break,
@@ -276,6 +279,7 @@ impl Dispatcher {
             reply_to,
             in_flight,
             signal: self.signal.clone(),
+            _tracked: self.shared.handlers.track(),
         };
         tokio::spawn(job.run(ctx, args));
         Ok(())
@@ -319,6 +323,7 @@ struct Job {
     reply_to: Option<ReplyTo>,
     in_flight: InFlight,
     signal: ShutdownSignal,
+    _tracked: Tracked,
 }
 
 impl Job {

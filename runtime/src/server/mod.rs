@@ -55,7 +55,7 @@ pub use handler::{Handler, HandlerError, HandlerFn, HandlerReply, Payload, handl
 use crate::error::Error;
 use crate::proto::Limits;
 use crate::transport::DEFAULT_IO_TIMEOUT;
-use crate::transport::shutdown::{self, Phase, ShutdownSignal, ShutdownTrigger};
+use crate::transport::shutdown::{self, Phase, ShutdownSignal, ShutdownTrigger, Tracker};
 use handler::ErasedHandler;
 use route::Router;
 
@@ -107,6 +107,8 @@ pub(crate) struct Shared {
     router: Router,
     handler: Arc<dyn ErasedHandler>,
     config: ServerConfig,
+    /// Handler calls running, which a shutdown waits for.
+    handlers: Arc<Tracker>,
 }
 
 /// A codec for `schema` that uses the JIT where it can.
@@ -201,6 +203,7 @@ impl ServerBuilder {
                 router: Router::new(ids),
                 handler: Arc::new(handler),
                 config: self.config,
+                handlers: Arc::default(),
             }),
         })
     }
@@ -334,14 +337,21 @@ async fn accept_loop(
         }
     }
     drop(listener);
-    loop {
-        tokio::select! {
-            r = tasks.join_next() => if r.is_none() { return 0 },
-            _ = signal.reached(Phase::Stopped) => {
-                let left = tasks.len();
-                tasks.shutdown().await;
-                return left;
-            }
+    // Connections close once their calls are done; oneway calls may run on after their
+    // connection closed, so the handlers are waited for too.
+    let handlers = shared.handlers.clone();
+    let drained = async {
+        while tasks.join_next().await.is_some() {}
+        handlers.wait_idle().await;
+    };
+    tokio::select! {
+        _ = drained => 0,
+        _ = signal.reached(Phase::Stopped) => {
+            let left = tasks.len();
+            tasks.shutdown().await;
+            // Every handler watches the same signal and stops at its next poll.
+            handlers.wait_idle().await;
+            left
         }
     }
 }

@@ -72,3 +72,48 @@ impl ShutdownSignal {
         let _ = self.rx.wait_for(|p| *p >= phase).await;
     }
 }
+
+/// Counts running tasks (a server's handler calls) so that a shutdown can wait for them.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    running: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// One task counted by a [`Tracker`] until dropped.
+#[derive(Debug)]
+pub struct Tracked(std::sync::Arc<Tracker>);
+
+impl Tracker {
+    /// Counts a task until the returned guard is dropped.
+    pub fn track(self: &std::sync::Arc<Self>) -> Tracked {
+        self.running.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Tracked(self.clone())
+    }
+
+    /// Tasks running now.
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Resolves once no task is running.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.running() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if self.0.running.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
