@@ -1,6 +1,9 @@
 //! Subcommands of the `thriftjit` binary.
 
+mod call;
 mod check;
+mod demo;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +22,12 @@ pub struct Cli {
 enum Command {
     /// Load IDL files with their includes and print a summary (or the resolved schema as JSON).
     Check(check::CheckArgs),
+    /// Serve a service of an IDL with a built-in handler (echo or mock).
+    Serve(serve::ServeArgs),
+    /// Call a method of a service with JSON arguments and print the result as JSON.
+    Call(call::CallArgs),
+    /// Load a bundled IDL, serve it on loopback and call it in every dialect.
+    Demo(demo::DemoArgs),
 }
 
 /// Where to find IDL includes.
@@ -45,9 +54,36 @@ impl IncludeArgs {
     }
 }
 
+/// A tokio runtime for the commands that do network I/O, or the reason there is none.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn stop_requested() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
