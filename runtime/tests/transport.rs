@@ -323,3 +323,28 @@ async fn dropping_the_server_handle_stops_the_server() {
     assert!(refused);
     drop(seen);
 }
+
+#[tokio::test]
+async fn a_multiplexed_name_is_answered_with_the_bare_method_name() {
+    let server = start(|b| b).await;
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    let dialect = Dialect { transport: Transport::Framed, protocol: Protocol::Compact };
+    let mut out = BytesMut::new();
+    let token = FrameEncoder::default().begin(&mut out, dialect, &FrameHeader::None).unwrap();
+    let envelope = Envelope { name: "Second:second", message_type: MessageType::Call, seq_id: 9 };
+    write_envelope(Protocol::Compact, &envelope, &mut out).unwrap();
+    out.extend_from_slice(&[0x18, 0x01, b'z', 0x00]); // 1: string "z", stop
+    thriftjit_runtime::proto::finish_frame(token, &mut out).unwrap();
+    stream.write_all(&out).await.unwrap();
+    let mut decoder = FrameDecoder::default();
+    let mut buf = BytesMut::new();
+    let frame = loop {
+        if let Some(frame) = decoder.decode(&mut buf).unwrap() {
+            break frame;
+        }
+        assert!(stream.read_buf(&mut buf).await.unwrap() > 0);
+    };
+    let (envelope, _) = frame.envelope().unwrap();
+    assert_eq!((envelope.name, envelope.message_type, envelope.seq_id), ("second", MessageType::Reply, 9));
+    assert_eq!(frame.dialect, dialect);
+}

@@ -75,8 +75,28 @@ pub enum ProtocolName {
     Compact,
 }
 
+/// What `thriftjit call --help` shows after the options.
+const AFTER_HELP: &str = r#"Exit status: 0 when every call returned, 3 when one threw an exception the IDL
+declares (its value is printed as JSON), 1 for any other failure.
+
+--config FILE (TOML; flags win over it; paths are relative to the file):
+
+  idl = "demo.thrift"
+  include = ["idl/common"]
+  service = "Inventory"
+  addr = "127.0.0.1:9090"
+  transport = "ttheader"       # ttheader, ttheader-noframe, theader, framed, buffered
+  protocol = "binary"          # binary, compact
+  timeout_ms = 1000
+  headers = { tenant = "a", 2 = "log-id-7" }   # integer keys are TTHeader int keys
+
+  [[calls]]
+  method = "get"
+  args = { id = 1 }            # a table, or a JSON string"#;
+
 /// Arguments of `thriftjit call`.
 #[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
 pub struct CallArgs {
     #[command(flatten)]
     includes: IncludeArgs,

@@ -220,6 +220,12 @@ impl Dispatcher {
         // A reply is owed to a CALL, unless the method is oneway (Apache's processors do
         // not answer oneway methods, whatever the message type says).
         let wants_reply = message_type == MessageType::Call && !method.is_some_and(|m| m.oneway);
+        // A `Service:method` call is answered with the bare method name, as Apache's
+        // TMultiplexedProcessor does (its C++ clients check the name).
+        let reply_name: Box<str> = match &route {
+            Ok((_, bare)) => (*bare).into(),
+            Err(_) => name.clone(),
+        };
         let reply_to = wants_reply.then(|| ReplyTo {
             tx: self.tx.clone(),
             order: (!out_of_order).then(|| {
@@ -228,7 +234,7 @@ impl Dispatcher {
             }),
             dialect: frame.dialect,
             header: Self::reply_header(&frame, seq_id),
-            name: name.clone(),
+            name: reply_name,
             seq_id,
         });
         if !matches!(message_type, MessageType::Call | MessageType::Oneway) {
