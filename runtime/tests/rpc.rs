@@ -205,3 +205,19 @@ async fn builtin_echo_and_mock_answer_any_method() {
         assert_eq!(client.call("v", ()).await.unwrap().to_value(), None, "{handler}");
     }
 }
+
+#[tokio::test]
+async fn a_client_with_several_addresses_uses_them_in_turn() {
+    let (a, b) = (start(|b| b).await, start(|b| b).await);
+    for multiplex in [false, true] {
+        let mut builder = common::client("Test", &a.addr).address(&b.addr);
+        if multiplex {
+            builder = builder.multiplex(1);
+        }
+        let client = builder.build().unwrap();
+        for _ in 0..4 {
+            client.call("echo", Args::named([("text", s("x"))])).await.unwrap();
+        }
+    }
+    assert!(!a.seen.peers.lock().unwrap().is_empty() && !b.seen.peers.lock().unwrap().is_empty());
+}

@@ -174,7 +174,66 @@ fn put_field_header(protocol: Protocol, id: i16, dst: &mut BytesMut) {
 
 #[cfg(test)]
 mod tests {
+    use thriftjit::engine::CodecConfig;
+    use thriftjit::schema::Schema;
+    use thriftjit::value::{Message, Value};
+
     use super::*;
+    use crate::proto::{FrameHeader, MessageType, Transport};
+
+    #[test]
+    fn a_result_field_written_by_hand_matches_the_whole_result_struct() {
+        let idl = "struct P { 1: i32 x, 2: string s } \
+                   exception E1 { 1: i32 code } \
+                   service S { P f() throws (1: E1 one, 15: E1 fifteen, 16: E1 sixteen, 300: E1 many) }";
+        let schema = Schema::parse_str("t.thrift", idl).unwrap();
+        let codec = Codec::new(schema.clone(), CodecConfig::default()).unwrap();
+        let layouts = codec.layouts().clone();
+        let method = schema.find_method(schema.service_by_name("S").unwrap(), "f").unwrap();
+        let p = schema.struct_by_name("P").unwrap();
+        let e1 = schema.struct_by_name("E1").unwrap();
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            for (id, ty, value) in [
+                (0, p, Value::Struct(vec![(1, Value::I32(-3)), (2, Value::String("x".into()))])),
+                (1, e1, Value::Struct(vec![(1, Value::I32(1))])),
+                (15, e1, Value::Struct(vec![(1, Value::I32(15))])),
+                (16, e1, Value::Struct(vec![(1, Value::I32(16))])),
+                (300, e1, Value::Struct(vec![])),
+            ] {
+                let whole =
+                    Message::from_value(layouts.clone(), method.result, &Value::Struct(vec![(id, value.clone())]))
+                        .unwrap();
+                let field = Message::from_value(layouts.clone(), ty, &value).unwrap();
+                let dialect = Dialect { transport: Transport::Framed, protocol };
+                let envelope = Envelope { name: "f", message_type: MessageType::Reply, seq_id: 1 };
+                let mut writer = MessageWriter::new(Limits::default());
+                let (mut a, mut b) = (BytesMut::new(), BytesMut::new());
+                let h = FrameHeader::None;
+                writer.write(&codec, &mut a, dialect, &h, Some(&envelope), Body::Struct(whole.root())).unwrap();
+                let body = Body::Field { id, value: field.root() };
+                writer.write(&codec, &mut b, dialect, &h, Some(&envelope), body).unwrap();
+                assert_eq!(a, b, "{protocol:?} field {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_body_that_does_not_encode_leaves_the_buffer_as_it_was() {
+        let schema = Schema::parse_str("t.thrift", "struct R { 1: required i32 x }").unwrap();
+        let codec = Codec::new(schema.clone(), CodecConfig::default()).unwrap();
+        let unset = Message::new(codec.layouts().clone(), schema.struct_by_name("R").unwrap());
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            let mut dst = BytesMut::from(&b"earlier"[..]);
+            let dialect = Dialect { transport: Transport::TtHeader { inner_framed: true }, protocol };
+            let header = FrameHeader::TtHeader(crate::proto::TtHeader::new(1));
+            let envelope = Envelope { name: "f", message_type: MessageType::Call, seq_id: 1 };
+            let e = MessageWriter::default()
+                .write(&codec, &mut dst, dialect, &header, Some(&envelope), Body::Struct(unset.root()))
+                .unwrap_err();
+            assert!(matches!(e, WriteError::Body(_)), "{e}");
+            assert_eq!(&dst[..], b"earlier");
+        }
+    }
 
     #[test]
     fn compact_field_headers_use_the_short_form_only_for_deltas_1_to_15() {
