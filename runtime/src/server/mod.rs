@@ -17,7 +17,7 @@
 //! frame, THeader, Framed, Buffered × Binary, Compact) is detected per frame and each
 //! client is answered in the dialect it spoke. Calls are routed to a service by a
 //! `Service:method` name, TTHeader's `isn` header, or the first service that has the
-//! method ([`route`]'s rules); unknown methods get `TApplicationException(UNKNOWN_METHOD)`.
+//! method (in that order); unknown methods get `TApplicationException(UNKNOWN_METHOD)`.
 //!
 //! **Deadlines.** A TTHeader caller's RPC timeout (int key 12) becomes the call's
 //! [`CallContext::deadline`]; when it passes the handler's future is dropped (cancelled)
@@ -248,7 +248,8 @@ impl Server {
     }
 }
 
-/// A running server.
+/// A running server. Dropping the handle stops the server at once, as
+/// [`ServerHandle::abort`] does; [`ServerHandle::shutdown`] stops it gracefully.
 #[derive(Debug)]
 pub struct ServerHandle {
     local_addr: SocketAddr,

@@ -117,14 +117,4 @@ impl Conn {
         let mut probe = [0u8; 1];
         matches!(self.stream.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
-
-    /// The peer's address.
-    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
-        self.stream.peer_addr().ok()
-    }
-
-    /// The local address.
-    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
-        self.stream.local_addr().ok()
-    }
 }

@@ -6,17 +6,17 @@
 //! frame is `split_to(n).freeze()` of the buffer, and the codec decodes the message in
 //! place, its strings aliasing the frame. Writes go the other way: messages are encoded
 //! into the connection's write buffer ([`encode`](mod@encode)) and written in batches,
-//! many messages per system call under load (the server's [`batch`] writer, the
+//! many messages per system call under load (the server's `batch` writer, the
 //! multiplexed client's vectored writer in [`mux`]). Sockets get `TCP_NODELAY`.
 //!
-//! Modules: [`encode`](mod@encode) (messages into write buffers), [`conn`] (one
-//! ping-pong client connection), [`pool`] (idle client connections per address, probed
-//! before reuse), [`mux`] (many calls in flight on one connection, keyed by sequence
-//! id), [`batch`] (the server's per-connection writer), [`shutdown`] (the signal a
-//! server's connections watch to drain and close).
+//! Modules: [`encode`](mod@encode) (messages into write buffers), `conn` (one ping-pong
+//! client connection), [`pool`] (idle client connections per address, probed before
+//! reuse), [`mux`] (many calls in flight on one connection, keyed by sequence id),
+//! `batch` (the server's per-connection writer), [`shutdown`] (the signal a server's
+//! connections watch to drain and close).
 
-pub mod batch;
-pub mod conn;
+pub(crate) mod batch;
+pub(crate) mod conn;
 pub mod encode;
 pub mod mux;
 pub mod pool;

@@ -3,7 +3,7 @@
 //! `multiplex`).
 //!
 //! A [`MuxConn`] has two tasks. The writer drains a queue of frames the callers encoded
-//! and writes them with vectored writes, up to [`MAX_IOVECS`](super::MAX_IOVECS) frames
+//! and writes them with vectored writes, up to [`super::MAX_IOVECS`] frames
 //! per system call. The reader splits replies off its read buffer, reads each one's
 //! sequence id from the message envelope (authoritative, as in Kitex) and completes the
 //! pending call with that id. A reply nobody waits for (its call timed out) is dropped.

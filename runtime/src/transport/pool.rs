@@ -5,7 +5,7 @@
 //! cleanly (a call that failed, timed out or was cancelled drops its connection: its
 //! stream may hold half a reply). Before handing out an idle connection the pool checks
 //! it: too old ([`PoolConfig::idle_timeout`]) or no longer reusable
-//! ([`Conn::is_reusable`]: the peer closed it, or sent bytes nobody asked for, such as a
+//! (`Conn::is_reusable`: the peer closed it, or sent bytes nobody asked for, such as a
 //! shutdown notice) and it is dropped. The most recently used connection goes out
 //! first, so a burst's extra connections age out while the warm ones stay.
 
@@ -52,7 +52,7 @@ impl Pool {
     }
 
     /// A live idle connection to `addr`, if there is one. Stale ones met on the way are dropped.
-    pub fn checkout(&self, addr: &str) -> Option<Conn> {
+    pub(crate) fn checkout(&self, addr: &str) -> Option<Conn> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let list = idle.get_mut(addr)?;
         let now = Instant::now();
@@ -65,7 +65,7 @@ impl Pool {
     }
 
     /// Gives a connection back after a clean call.
-    pub fn checkin(&self, addr: &str, mut conn: Conn) {
+    pub(crate) fn checkin(&self, addr: &str, mut conn: Conn) {
         if self.config.max_idle_per_address == 0 || !conn.is_reusable() {
             return;
         }
