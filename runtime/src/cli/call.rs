@@ -266,7 +266,7 @@ fn execute(plan: Plan) -> Result<ExitCode, String> {
     }
     let client = builder.build().map_err(|e| e.to_string())?;
     let (mut failed, mut threw) = (false, false);
-    super::runtime()?.block_on(async {
+    super::serve::runtime()?.block_on(async {
         for call in &plan.calls {
             match client.call_json(&call.method, &call.args, &CallOptions::new()).await {
                 Ok(reply) => println!("{}", reply.to_json()),

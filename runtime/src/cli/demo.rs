@@ -33,7 +33,7 @@ pub struct DemoArgs {
 }
 
 pub fn run(args: DemoArgs) -> ExitCode {
-    let result = super::runtime().and_then(|rt| rt.block_on(demo(args)));
+    let result = super::serve::runtime().and_then(|rt| rt.block_on(demo(args)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -62,7 +62,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         HandlerKind::Mock => builder.build(builtin::Mock),
     }
     .map_err(|e| e.to_string())?;
-    super::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let handle = server.bind(args.addr.as_str()).await.map_err(|e| format!("{}: {e}", args.addr))?;
         println!("listening on {}", handle.local_addr());
         eprintln!(
@@ -71,7 +71,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             args.services.join(", "),
             args.handler
         );
-        super::stop_requested().await;
+        stop_requested().await;
         let report = handle.shutdown(SHUTDOWN_DEADLINE).await;
         eprintln!(
             "thriftjit serve: stopped ({})",
@@ -83,4 +83,28 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         );
         Ok(())
     })
+}
+
+/// A tokio runtime for the commands that do network I/O, or the reason there is none.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub(super) async fn stop_requested() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
