@@ -348,3 +348,12 @@ async fn a_multiplexed_name_is_answered_with_the_bare_method_name() {
     assert_eq!((envelope.name, envelope.message_type, envelope.seq_id), ("second", MessageType::Reply, 9));
     assert_eq!(frame.dialect, dialect);
 }
+
+#[tokio::test]
+async fn a_half_sent_request_does_not_hold_a_connection_past_the_idle_timeout() {
+    let server = start(|b| b.idle_timeout(Some(Duration::from_millis(30)))).await;
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    stream.write_all(&[0, 0, 0]).await.unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(stream.read_to_end(&mut rest).await.unwrap_or(0), 0, "closed without an answer");
+}

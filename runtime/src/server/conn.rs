@@ -79,7 +79,9 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
             }
         }
         let busy = state.in_flight() > 0;
-        let idle = !busy && buf.is_empty();
+        // Nothing in flight: the client owes the next bytes, so the idle timeout runs (also
+        // over a half-received request, which a stalled client would otherwise keep open).
+        let idle = !busy;
         let next_phase = if draining { Phase::Stopped } else { Phase::Draining };
         tokio::select! {
             biased;
