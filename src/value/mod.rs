@@ -203,9 +203,10 @@ impl<'a> StructRef<'a> {
         unsafe { read::<u64>(self.ptr, i * 8) }
     }
 
-    /// True when field `index` (declaration order) is set.
+    /// True when field `index` (declaration order) is set; false when the struct has no
+    /// field `index`.
     pub fn is_set_index(&self, index: usize) -> bool {
-        let f = &self.layout.fields[index];
+        let Some(f) = self.layout.fields.get(index) else { return false };
         self.presence_word(index / 64) & f.presence_mask() != 0
     }
 
@@ -220,7 +221,8 @@ impl<'a> StructRef<'a> {
         self.get_index(i)
     }
 
-    /// The value of field `index` (declaration order), when set.
+    /// The value of field `index` (declaration order), when set (`None` when the struct
+    /// has no field `index`).
     pub fn get_index(&self, index: usize) -> Option<ValueRef<'a>> {
         if !self.is_set_index(index) {
             return None;

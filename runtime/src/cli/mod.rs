@@ -3,9 +3,12 @@
 //! shows a type's layout and compiled code; `bench` times the engines.
 
 mod bench;
+mod call;
 mod check;
 mod codec;
+mod demo;
 mod inspect;
+mod serve;
 mod suggest;
 
 use std::path::PathBuf;
@@ -33,6 +36,12 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Time encode and decode of one JSON value per engine, side by side.
     Bench(bench::BenchArgs),
+    /// Serve a service of an IDL with a built-in handler (echo or mock).
+    Serve(serve::ServeArgs),
+    /// Call a method of a service with JSON arguments and print the result as JSON.
+    Call(call::CallArgs),
+    /// Load a bundled IDL, serve it on loopback and call it in every dialect.
+    Demo(demo::DemoArgs),
 }
 
 /// Where to find IDL includes.
@@ -67,6 +76,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decode(args) => report(codec::decode(args)),
         Command::Inspect(args) => report(inspect::inspect(args)),
         Command::Bench(args) => report(bench::bench(args)),
+        Command::Serve(args) => serve::run(args),
+        Command::Call(args) => call::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

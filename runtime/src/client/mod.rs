@@ -1,0 +1,519 @@
+//! The generic client: calls any method of an IDL service loaded at runtime, by name.
+//!
+//! ```no_run
+//! # async fn run(schema: std::sync::Arc<thriftjit::schema::Schema>) -> Result<(), thriftjit_runtime::Error> {
+//! use thriftjit::value::Value;
+//! use thriftjit_runtime::client::{Args, Client};
+//!
+//! let client = Client::builder(schema, "Inventory").address("127.0.0.1:9090").build()?;
+//! let reply = client.call("get", Args::named([("id", Value::I64(7))])).await;
+//! match reply {
+//!     Ok(reply) => println!("{:?}", reply.success()),
+//!     Err(e) if e.is_exception() => println!("declared exception {:?}", e.exception()),
+//!     Err(e) => println!("failed: {e}"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Arguments are a [`Value`] struct keyed by argument ids, named values
+//! ([`Args::named`]), a ready `<method>_args` [`Message`], or JSON ([`Client::call_json`]).
+//! A call returns a [`Reply`] holding the decoded result (`success` aliases the reply's
+//! bytes), or an [`Error`]: a declared exception ([`Error::exception`]), the server's
+//! `TApplicationException`, or a timeout, transport or protocol failure. `oneway`
+//! methods return once the request is written.
+//!
+//! Connections: by default a [pool](crate::transport::pool) per address, one call per
+//! connection at a time (ping-pong, sequence ids per connection); with
+//! [`ClientBuilder::multiplex`] at most [`ClientConfig::max_connections`] connections per
+//! address each carrying many calls ([`mux`](crate::transport::mux)). Several addresses
+//! are used in turn.
+
+mod config;
+mod reply;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use thriftjit::engine::Codec;
+use thriftjit::schema::{Method, Schema, ServiceId};
+use thriftjit::value::{Message, Value};
+
+pub use config::{CallOptions, ClientConfig, DEFAULT_CALLER};
+pub use reply::Reply;
+
+use crate::error::Error;
+use crate::proto::ttheader::{self, int_key, str_key};
+use crate::proto::{Dialect, Envelope, FrameHeader, Limits, MessageType, Protocol, THeader, Transport, TtHeader};
+use crate::transport::conn::Conn;
+use crate::transport::encode::{Body, MessageWriter, WriteError};
+use crate::transport::mux::{MuxConfig, MuxPool};
+use crate::transport::pool::{Pool, PoolConfig};
+use crate::transport::{Timeouts, with_timeout};
+
+/// The arguments of a call.
+#[derive(Debug)]
+pub enum Args {
+    /// A struct value keyed by argument ids.
+    Value(Value),
+    /// A `<method>_args` message of the client's schema.
+    Message(Message),
+    /// Arguments by name.
+    Named(Vec<(String, Value)>),
+}
+
+impl Args {
+    /// Arguments by name: `Args::named([("id", Value::I64(7))])`.
+    pub fn named<K: Into<String>>(fields: impl IntoIterator<Item = (K, Value)>) -> Args {
+        Args::Named(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// No arguments.
+    pub fn none() -> Args {
+        Args::Value(Value::Struct(Vec::new()))
+    }
+}
+
+impl From<Value> for Args {
+    fn from(v: Value) -> Self {
+        Args::Value(v)
+    }
+}
+
+impl From<Message> for Args {
+    fn from(m: Message) -> Self {
+        Args::Message(m)
+    }
+}
+
+impl From<()> for Args {
+    fn from((): ()) -> Self {
+        Args::none()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    codec: Arc<Codec>,
+    service: String,
+    addresses: Vec<String>,
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    /// A builder for calls to `service` through a shared codec.
+    pub fn new(codec: Arc<Codec>, service: &str) -> Self {
+        ClientBuilder { codec, service: service.to_string(), addresses: Vec::new(), config: ClientConfig::default() }
+    }
+
+    /// Adds a server address (`host:port`).
+    pub fn address(mut self, addr: impl Into<String>) -> Self {
+        self.addresses.push(addr.into());
+        self
+    }
+
+    /// Replaces all settings.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The framing (default TTHeader with the inner frame).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.config.dialect.transport = transport;
+        self
+    }
+
+    /// The protocol (default Binary).
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.config.dialect.protocol = protocol;
+        self
+    }
+
+    /// All timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.config.timeouts = timeouts;
+        self
+    }
+
+    /// The whole-call timeout (also sent as TTHeader's RPC timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.config.timeouts.call = Some(timeout);
+        self
+    }
+
+    /// Multiplexed connections (TTHeader and Framed), at most `max_connections` per address.
+    pub fn multiplex(mut self, max_connections: usize) -> Self {
+        self.config.multiplex = true;
+        self.config.max_connections = max_connections;
+        self
+    }
+
+    /// The pool of ping-pong connections.
+    pub fn pool(mut self, pool: PoolConfig) -> Self {
+        self.config.pool = pool;
+        self
+    }
+
+    /// Frame limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Sends `Service:method` names (Apache's `TMultiplexedProtocol`).
+    pub fn multiplexed_names(mut self, yes: bool) -> Self {
+        self.config.multiplexed_names = yes;
+        self
+    }
+
+    /// A string header for every call.
+    pub fn header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.headers.push((key.into(), value.into()));
+        self
+    }
+
+    /// A TTHeader integer-keyed header for every call.
+    pub fn int_header(mut self, key: u16, value: impl Into<String>) -> Self {
+        self.config.int_headers.push((key, value.into()));
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput): no such service, no address, or
+    /// multiplexing over a transport that cannot carry it.
+    pub fn build(self) -> Result<Client, Error> {
+        let schema = self.codec.schema();
+        let service = schema.service_by_name(&self.service).ok_or_else(|| {
+            let known: Vec<&str> = schema.services().iter().map(|s| &*s.name).collect();
+            Error::invalid(format!("no service `{}` in the IDL (services: {})", self.service, known.join(", ")))
+        })?;
+        if self.addresses.is_empty() {
+            return Err(Error::invalid("a client needs at least one address"));
+        }
+        let transport = self.config.dialect.transport;
+        let mode = if self.config.multiplex {
+            if !matches!(transport, Transport::TtHeader { .. } | Transport::Framed) {
+                return Err(Error::invalid(format!(
+                    "multiplexing needs TTHeader or Framed, not {transport:?}: other framings have no way to \
+                     ask the server for out-of-order replies"
+                )));
+            }
+            let mux = MuxConfig {
+                max_connections: self.config.max_connections,
+                connect_timeout: self.config.timeouts.connect,
+                write_timeout: self.config.timeouts.write,
+                limits: self.config.limits,
+            };
+            Mode::Mux(self.addresses.iter().map(|a| MuxPool::new(a, mux)).collect())
+        } else {
+            Mode::Pool(Pool::new(self.config.pool))
+        };
+        let wire_service = schema.service(service).name.rsplit('.').next().unwrap_or_default().to_string();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                codec: self.codec,
+                service,
+                wire_service,
+                addresses: self.addresses,
+                next_address: AtomicUsize::new(0),
+                config: self.config,
+                mode,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+enum Mode {
+    Pool(Pool),
+    Mux(Vec<MuxPool>),
+}
+
+#[derive(Debug)]
+struct Inner {
+    codec: Arc<Codec>,
+    service: ServiceId,
+    /// The service name as sent in `isn` and `Service:method` names.
+    wire_service: String,
+    addresses: Vec<String>,
+    next_address: AtomicUsize,
+    config: ClientConfig,
+    mode: Mode,
+}
+
+/// A client of one service; cheap to clone (clones share connections).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// One call being made.
+struct Call<'a> {
+    method: &'a Method,
+    name: &'a str,
+    message_type: MessageType,
+    args: &'a Message,
+    options: &'a CallOptions,
+    timeout: Option<Duration>,
+}
+
+impl Client {
+    /// A builder for calls to `service` of `schema` (with a codec of the client's own).
+    pub fn builder(schema: Arc<Schema>, service: &str) -> ClientBuilder {
+        ClientBuilder::new(crate::server::codec_for(schema), service)
+    }
+
+    /// The codec.
+    pub fn codec(&self) -> &Arc<Codec> {
+        &self.inner.codec
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Calls `method` with `args`.
+    ///
+    /// # Errors
+    /// See the module docs: a declared exception, a `TApplicationException`, a timeout, a
+    /// transport or protocol failure, or arguments that do not fit.
+    pub async fn call(&self, method: &str, args: impl Into<Args>) -> Result<Reply, Error> {
+        self.call_with(method, args, &CallOptions::default()).await
+    }
+
+    /// Calls `method` with arguments given as JSON (an object keyed by argument name).
+    ///
+    /// # Errors
+    /// As [`Client::call`]; JSON that does not fit is [`InvalidInput`](crate::ErrorKind::InvalidInput).
+    pub async fn call_json(&self, method: &str, args: &str, options: &CallOptions) -> Result<Reply, Error> {
+        let m = self.method(method)?;
+        let json: serde_json::Value =
+            serde_json::from_str(args).map_err(|e| Error::invalid(format!("the arguments are not JSON: {e}")))?;
+        let value = crate::json::to_value(self.schema(), m.args, &json)
+            .map_err(|e| Error::invalid(format!("the arguments of `{method}` do not fit: {e}")))?;
+        self.call_with(method, value, options).await
+    }
+
+    fn schema(&self) -> &Arc<Schema> {
+        self.inner.codec.schema()
+    }
+
+    fn method(&self, name: &str) -> Result<&Method, Error> {
+        let schema = self.schema();
+        schema.find_method(self.inner.service, name).ok_or_else(|| {
+            let known: Vec<&str> = schema.all_methods(self.inner.service).iter().map(|m| &*m.name).collect();
+            Error::invalid(format!(
+                "service `{}` has no method `{name}` (methods: {})",
+                schema.service(self.inner.service).name,
+                known.join(", ")
+            ))
+        })
+    }
+
+    fn args_message(&self, method: &Method, args: Args) -> Result<Message, Error> {
+        let layouts = self.inner.codec.layouts();
+        let value = match args {
+            Args::Message(m) => {
+                if m.struct_id() == method.args && Arc::ptr_eq(m.layouts().schema(), self.schema()) {
+                    return Ok(m);
+                }
+                return Err(Error::invalid(format!(
+                    "the arguments of `{}` must be a `{}` message of the client's schema",
+                    method.name,
+                    self.schema().struct_type(method.args).name
+                )));
+            }
+            Args::Value(v) => v,
+            Args::Named(fields) => {
+                let st = self.schema().struct_type(method.args);
+                let mut out = Vec::with_capacity(fields.len());
+                for (name, v) in fields {
+                    let f = st.field_by_name(&name).ok_or_else(|| {
+                        let known: Vec<&str> = st.fields.iter().map(|f| &*f.name).collect();
+                        Error::invalid(format!(
+                            "`{}` has no argument `{name}` (arguments: {})",
+                            method.name,
+                            known.join(", ")
+                        ))
+                    })?;
+                    out.push((f.id, v));
+                }
+                Value::Struct(out)
+            }
+        };
+        Message::from_value(layouts.clone(), method.args, &value)
+            .map_err(|e| Error::invalid(format!("the arguments of `{}` do not fit: {e}", method.name)))
+    }
+
+    /// Calls `method` with `args` and per-call `options`.
+    ///
+    /// # Errors
+    /// As [`Client::call`].
+    pub async fn call_with(&self, method: &str, args: impl Into<Args>, options: &CallOptions) -> Result<Reply, Error> {
+        let m = self.method(method)?;
+        let args = self.args_message(m, args.into())?;
+        let timeout = options.timeout.or(self.inner.config.timeouts.call);
+        let name = if self.inner.config.multiplexed_names {
+            format!("{}:{}", self.inner.wire_service, m.name)
+        } else {
+            m.name.to_string()
+        };
+        let call = Call {
+            method: m,
+            name: &name,
+            message_type: if m.oneway { MessageType::Oneway } else { MessageType::Call },
+            args: &args,
+            options,
+            timeout,
+        };
+        with_timeout(timeout, &format!("the call of `{method}`"), self.run(call)).await
+    }
+
+    fn next_address(&self) -> usize {
+        self.inner.next_address.fetch_add(1, Ordering::Relaxed) % self.inner.addresses.len()
+    }
+
+    /// The frame header of a request with sequence id `seq_id`.
+    fn header(&self, call: &Call<'_>, seq_id: i32) -> FrameHeader {
+        let config = &self.inner.config;
+        let strings = config.headers.iter().chain(&call.options.headers);
+        match config.dialect.transport {
+            Transport::TtHeader { .. } => {
+                // The protocol id stays 0 (binary) for compact too, as Kitex writes it:
+                // Kitex rejects id 2, and every peer tells the protocol from the payload.
+                let mut h = TtHeader::new(seq_id);
+                if config.multiplex {
+                    h.flags |= ttheader::FLAG_SUPPORT_OUT_OF_ORDER;
+                }
+                h.strings
+                    .insert(Bytes::from_static(str_key::IDL_SERVICE_NAME.as_bytes()), self.inner.wire_service.clone());
+                for (k, v) in strings {
+                    h.strings.insert(Bytes::from(k.clone()), v.clone());
+                }
+                h.ints.insert(int_key::FROM_SERVICE, config.caller.clone());
+                h.ints.insert(int_key::TO_SERVICE, self.inner.wire_service.clone());
+                h.ints.insert(int_key::TO_METHOD, call.method.name.to_string());
+                if let Some(t) = call.timeout {
+                    h.ints.insert(int_key::RPC_TIMEOUT, t.as_millis().max(1).to_string());
+                }
+                for (k, v) in config.int_headers.iter().chain(&call.options.int_headers) {
+                    h.ints.insert(*k, v.clone());
+                }
+                FrameHeader::TtHeader(h)
+            }
+            Transport::THeader { .. } => {
+                let mut h = THeader::new(seq_id, config.dialect.protocol);
+                for (k, v) in strings {
+                    h.headers.insert(Bytes::from(k.clone()), v.clone());
+                }
+                FrameHeader::THeader(h)
+            }
+            Transport::Framed | Transport::Unframed => FrameHeader::None,
+        }
+    }
+
+    fn write_request(
+        &self,
+        writer: &mut MessageWriter,
+        dst: &mut BytesMut,
+        call: &Call<'_>,
+        seq_id: i32,
+    ) -> Result<(), Error> {
+        let header = self.header(call, seq_id);
+        let envelope = Envelope { name: call.name, message_type: call.message_type, seq_id };
+        writer
+            .write(
+                &self.inner.codec,
+                dst,
+                self.inner.config.dialect,
+                &header,
+                Some(&envelope),
+                Body::Struct(call.args.root()),
+            )
+            .map_err(|e| match e {
+                WriteError::Body(e) => {
+                    Error::invalid(format!("the arguments of `{}` do not encode: {e}", call.method.name))
+                }
+                WriteError::Frame(e) => {
+                    Error::invalid(format!("the request to `{}` cannot be sent: {e}", call.method.name))
+                }
+            })
+    }
+
+    async fn run(&self, call: Call<'_>) -> Result<Reply, Error> {
+        let i = self.next_address();
+        let addr = &self.inner.addresses[i];
+        let timeouts = &self.inner.config.timeouts;
+        match &self.inner.mode {
+            Mode::Pool(pool) => {
+                let mut conn = match pool.checkout(addr) {
+                    Some(c) => c,
+                    None => Conn::connect(addr, timeouts.connect, self.inner.config.limits).await?,
+                };
+                let seq_id = conn.next_seq_id();
+                let Conn { writer, write_buf, .. } = &mut conn;
+                self.write_request(writer, write_buf, &call, seq_id)?;
+                conn.flush(timeouts.write).await?;
+                if call.message_type == MessageType::Oneway {
+                    pool.checkin(addr, conn);
+                    return Ok(Reply::oneway());
+                }
+                let frame = conn.read_frame(timeouts.read).await?;
+                let reset = resets(&frame.header);
+                let outcome = reply::parse(&self.inner.codec, call.method, call.name, seq_id, frame);
+                // The connection is in step unless the reply was out of step.
+                if !reset && outcome.as_ref().err().is_none_or(|e| !e.is_protocol()) {
+                    pool.checkin(addr, conn);
+                }
+                outcome
+            }
+            Mode::Mux(pools) => {
+                let conn = pools[i].pick().await?;
+                let seq_id = conn.next_seq_id();
+                let mut writer = MessageWriter::new(self.inner.config.limits);
+                let mut buf = BytesMut::new();
+                self.write_request(&mut writer, &mut buf, &call, seq_id)?;
+                let expect_reply = call.message_type != MessageType::Oneway;
+                match conn.call(seq_id, buf, expect_reply, timeouts.read).await? {
+                    None => Ok(Reply::oneway()),
+                    Some(frame) => reply::parse(&self.inner.codec, call.method, call.name, seq_id, frame),
+                }
+            }
+        }
+    }
+
+    /// Idle pooled connections to the address at `index` (for tests and diagnostics).
+    pub fn idle_connections(&self, index: usize) -> usize {
+        match (&self.inner.mode, self.inner.addresses.get(index)) {
+            (Mode::Pool(pool), Some(addr)) => pool.idle_count(addr),
+            _ => 0,
+        }
+    }
+
+    /// Open multiplexed connections to the address at `index`.
+    pub async fn mux_connections(&self, index: usize) -> usize {
+        match &self.inner.mode {
+            Mode::Mux(pools) => match pools.get(index) {
+                Some(p) => p.connection_count().await,
+                None => 0,
+            },
+            Mode::Pool(_) => 0,
+        }
+    }
+
+    /// The dialect the client speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.inner.config.dialect
+    }
+}
+
+/// Whether a reply tells the client not to reuse its connection (TTHeader `crrst`).
+fn resets(header: &FrameHeader) -> bool {
+    matches!(header, FrameHeader::TtHeader(h) if h.string(str_key::CONNECTION_READY_TO_RESET).is_some())
+}
