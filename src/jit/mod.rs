@@ -3,7 +3,7 @@
 //!
 //! # What is compiled
 //! For the Binary protocol, per struct type: a decoder and an encoder (see
-//! `decode_binary.rs` and `encode_binary.rs` for their shape). Scalars,
+//! `decode/` and `encode/` for their shape). Scalars,
 //! strings, structs and lists of those are inline; maps, nested containers,
 //! uuids, unknown fields and the end-of-struct checks (unions, defaults,
 //! required fields) call the interpreter through `extern "C"` helpers, so
@@ -42,8 +42,8 @@
 //! last `Codec` of that schema generation is dropped: nothing else can call
 //! into it (decoded messages hold no code pointers).
 
-mod decode_binary;
-mod encode_binary;
+mod decode;
+mod encode;
 pub mod rt;
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -232,7 +232,7 @@ impl Jit {
             let layout = self.layouts.get(t);
             let mut pair = [None, None];
             for (slot, encode) in pair.iter_mut().zip([false, true]) {
-                let sig = decode_binary::signature(call_conv);
+                let sig = decode::signature(call_conv);
                 let name = format!("{}_{}", if encode { "enc" } else { "dec" }, t.0);
                 let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
                 ctx.func.signature = sig;
@@ -240,9 +240,9 @@ impl Jit {
                 {
                     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
                     if encode {
-                        encode_binary::build(&mut b, &self.layouts, layout, call_conv);
+                        encode::build(&mut b, &self.layouts, layout, call_conv);
                     } else {
-                        decode_binary::build(&mut b, &self.layouts, layout, call_conv);
+                        decode::build(&mut b, &self.layouts, layout, call_conv);
                     }
                     b.finalize(module.target_config());
                 }
@@ -530,14 +530,14 @@ fn inspect(layouts: &Layouts, ty: StructId, target: Option<&str>) -> Result<Insp
     let mut routines = Vec::new();
     for encode in [false, true] {
         let mut ctx = Context::new();
-        ctx.func.signature = decode_binary::signature(call_conv);
+        ctx.func.signature = decode::signature(call_conv);
         ctx.set_disasm(true);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
             if encode {
-                encode_binary::build(&mut b, layouts, layout, call_conv);
+                encode::build(&mut b, layouts, layout, call_conv);
             } else {
-                decode_binary::build(&mut b, layouts, layout, call_conv);
+                decode::build(&mut b, layouts, layout, call_conv);
             }
             b.finalize(isa.frontend_config());
         }

@@ -18,7 +18,7 @@ use crate::idl::ast::Requiredness;
 use crate::layout::{FieldLayout, Layouts, StructLayout, ValueKind};
 use crate::schema::StructId;
 
-pub(crate) use super::decode_binary::signature;
+pub(crate) use super::decode::signature;
 
 fn native() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
