@@ -164,8 +164,15 @@ fn compiled_code_alone_serves_valid_encodings() {
     }
 }
 
+/// 64 cases by default (each runs every corpus type in both protocols);
+/// `PROPTEST_CASES` asks for more.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn engines_agree_on_mutated_bytes(seed in 1u64.., edits in prop::collection::vec((any::<u16>(), any::<u8>(), 0u8..4), 1..8)) {

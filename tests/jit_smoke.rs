@@ -32,6 +32,17 @@ struct Outer {
 }
 union Choice { 1: string text, 2: i64 number }
 enum Color { RED = 1, GREEN = 2 }
+// Inner and more: decoded as Inner, the rest are unknown fields.
+struct Wide {
+  1: bool flag
+  4: bool extra_flag
+  2: double ratio
+  20: string extra_text
+  3: i16 small
+  5: list<i32> extra_list
+  6: map<string, i32> extra_map
+  7: bool extra_false
+}
 // Compact's corners: runs of bool fields, id gaps above 15 (long-form
 // headers), ids out of order and negative (a non-positive id is assigned
 // automatically: -1), varints of every length.
@@ -233,4 +244,38 @@ fn compact_bytes_from_other_writers() {
     s.extend(std::iter::repeat_n(b'z', 128));
     s.push(0x00);
     assert!(agree(&layouts, &jit, "Xtruct", c, &s));
+}
+
+#[test]
+fn unknown_fields_cross_protocols() {
+    let layouts = Layouts::new(Schema::parse_str("t.thrift", IDL).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let wide = layouts.schema().struct_by_name("Wide").unwrap();
+    let inner = layouts.schema().struct_by_name("Inner").unwrap();
+    assert!(jit.ensure(inner).unwrap());
+    let value = Value::Struct(vec![
+        (1, Value::Bool(true)),
+        (4, Value::Bool(true)),
+        (2, Value::Double(2.0)),
+        (20, Value::String("kept".into())),
+        (3, Value::I16(-2)),
+        (5, Value::List(vec![Value::I32(1), Value::I32(-1)])),
+        (6, Value::Map(vec![(Value::String("k".into()), Value::I32(3))])),
+        (7, Value::Bool(false)),
+    ]);
+    let m = Message::from_value(layouts.clone(), wide, &value).unwrap();
+    let opts = DecodeOptions::default();
+    for (from, to) in [(Protocol::Binary, Protocol::Compact), (Protocol::Compact, Protocol::Binary)] {
+        let bytes = Bytes::from(interp::encode_to_vec(&m.root(), from).unwrap());
+        let before = jit.stats();
+        let (kept, _) = jit.decode(inner, from, &bytes, &opts).unwrap();
+        let mut got = Vec::new();
+        jit.encode(&kept.root(), to, &mut got).unwrap();
+        let want = interp::encode_to_vec(&kept.root(), to).unwrap();
+        assert_eq!(got, want, "{} to {}", from.name(), to.name());
+        assert_eq!(jit.stats(), before, "no fallback");
+        // Nothing was lost: the bytes decode as the wide type again.
+        let back = interp::decode(&layouts, wide, to, &Bytes::from(got), &opts).unwrap();
+        assert_eq!(back, interp::decode(&layouts, wide, from, &bytes, &opts).unwrap());
+    }
 }
