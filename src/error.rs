@@ -11,12 +11,13 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DecodeErrorKind {
-    /// The input ended in the middle of a value.
+    /// The input ended in the middle of a value, or before the elements a
+    /// container's count promises could fit.
     Truncated,
     /// A length or count is negative.
     NegativeLength,
-    /// A length or count is larger than the bytes that remain could hold, or
-    /// than a configured limit.
+    /// A length or count is larger than the protocol or a configured limit
+    /// allows (counts beyond the remaining bytes are [`DecodeErrorKind::Truncated`]).
     SizeLimit,
     /// Structs and containers are nested deeper than the configured limit.
     DepthLimit,
@@ -117,7 +118,7 @@ impl fmt::Display for DecodeError {
         let what = match self.kind {
             DecodeErrorKind::Truncated => "input ends in the middle of a value",
             DecodeErrorKind::NegativeLength => "negative length",
-            DecodeErrorKind::SizeLimit => "length exceeds the input or a limit",
+            DecodeErrorKind::SizeLimit => "length exceeds a limit",
             DecodeErrorKind::DepthLimit => "nesting deeper than the limit",
             DecodeErrorKind::InvalidType => "invalid wire type",
             DecodeErrorKind::InvalidVarint => "malformed varint",

@@ -211,11 +211,14 @@ fn compact_bytes_from_other_writers() {
     // Bool list elements: only 1 is true; element types 1 and 2 both mean bool.
     assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0x41, 0x01, 0x02, 0x00, 0x07, 0x00]));
     assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0x22, 0x01, 0x01, 0x00]));
-    // An empty list of another (valid) element type is an empty list; an
-    // invalid one fails; a non-empty one of another type is kept as unknown.
+    // An empty list of another element type is an empty list, type 0
+    // included; an invalid type fails; a non-empty list of another type is
+    // kept as unknown, and type 0 with elements fails.
     assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0x08, 0x00]));
-    assert!(!agree(&layouts, &jit, "Shapes", c, &[0x69, 0x00, 0x00]));
+    assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0x00, 0x00]));
+    assert!(agree(&layouts, &jit, "Shapes", c, &[0x89, 0xf0, 0x00, 0x00]));
     assert!(!agree(&layouts, &jit, "Shapes", c, &[0x69, 0x0e, 0x00]));
+    assert!(!agree(&layouts, &jit, "Shapes", c, &[0x69, 0x10, 0x00, 0x00]));
     assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0x25, 0x02, 0x04, 0x00]));
     // Long list counts: 15 means a varint count follows.
     assert!(agree(&layouts, &jit, "Shapes", c, &[0x69, 0xf1, 0x02, 0x01, 0x02, 0x00]));

@@ -88,9 +88,10 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
         // SAFETY: a record's data points to `len` live bytes (input or arena).
         let data = unsafe { std::slice::from_raw_parts(rec.data, rec.len) };
         let from = if rec.encoding == 0 { Protocol::Binary } else { Protocol::Compact };
-        if rec.ttype == ttype::BOOL {
+        if rec.ttype == ttype::BOOL && from != W::PROTOCOL {
             // A Binary bool value is one byte; write it as a bool field so
-            // Compact packs it into the header.
+            // Compact packs it into the header. (Into Binary it is copied
+            // below as it came, even a byte other than 0 and 1.)
             let v = match from {
                 Protocol::Binary => BinaryReader::new(data).read_bool(),
                 Protocol::Compact => CompactReader::new(data).read_bool(),
@@ -155,6 +156,9 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
                         ));
                     }
                     self.w.list_header(e.ttype(), s.len);
+                    if self.write_scalars(e, s)? {
+                        return Ok(());
+                    }
                     let stride = e.size();
                     for i in 0..s.len {
                         self.write_elem(e, NonNull::new_unchecked(s.ptr.add(i * stride) as *mut u8), depth)?;
@@ -181,6 +185,58 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
         }
         Ok(())
     }
+}
+
+impl<W: ProtocolWriter> Encoder<'_, W> {
+    /// Writes the elements of a list of a scalar or string `kind`, with the
+    /// dispatch on the kind hoisted out of the loop. Returns false, writing
+    /// nothing, for other kinds.
+    ///
+    /// # Safety
+    /// `s` must be a list slot's array of `s.len` elements of `kind`.
+    #[inline]
+    unsafe fn write_scalars(&mut self, kind: &ValueKind, s: RawSlice) -> Result<bool, EncodeError> {
+        macro_rules! each {
+            ($t:ty, $write:ident) => {
+                for i in 0..s.len {
+                    // SAFETY: the array holds `s.len` elements of this width.
+                    let v = unsafe { std::ptr::read_unaligned((s.ptr as *const $t).add(i)) };
+                    self.w.$write(v);
+                }
+            };
+        }
+        match kind {
+            ValueKind::Bool => {
+                for i in 0..s.len {
+                    // SAFETY: the array holds `s.len` one-byte bools.
+                    self.w.write_bool(unsafe { *s.ptr.add(i) } != 0);
+                }
+            }
+            ValueKind::I8 => each!(i8, write_i8),
+            ValueKind::I16 => each!(i16, write_i16),
+            ValueKind::I32 | ValueKind::Enum(_) => each!(i32, write_i32),
+            ValueKind::I64 => each!(i64, write_i64),
+            ValueKind::Double => each!(f64, write_double),
+            ValueKind::String | ValueKind::Binary => {
+                for i in 0..s.len {
+                    // SAFETY: the array holds `s.len` slices of live bytes.
+                    let b = unsafe { std::ptr::read_unaligned((s.ptr as *const RawSlice).add(i)) };
+                    if b.len > MAX_WIRE_LEN {
+                        return Err(too_long(b.len));
+                    }
+                    // SAFETY: as above.
+                    self.w.write_bytes(unsafe { std::slice::from_raw_parts(b.ptr, b.len) });
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cold]
+fn too_long(len: usize) -> EncodeError {
+    EncodeError::new(EncodeErrorKind::TooLong, format!("{len} bytes do not fit an i32 length"))
 }
 
 #[inline]

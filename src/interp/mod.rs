@@ -7,6 +7,9 @@
 //! reads the header, finds the field through a dense id table, checks the wire
 //! type (a mismatch keeps the field as unknown, never misreads it), writes the
 //! slot at its constant offset and accumulates the presence bit in a register.
+//! Lists of scalars and strings are read and written with the dispatch on the
+//! element kind hoisted out of the loop; in Binary, fixed-width elements are
+//! bounds-checked once per list and skipped without being looked at.
 
 mod decode;
 mod encode;
@@ -100,6 +103,8 @@ fn decode_with<'a, R: ProtocolReader<'a>>(
         arena: &mut arena,
         layouts,
         copy_strings: options.copy_strings,
+        reserved: 0,
+
         _input: PhantomData,
     };
     d.decode_struct(layout, root, options.max_depth)?;

@@ -148,6 +148,18 @@ impl<'a> ProtocolReader<'a> for BinaryReader<'a> {
             _ => 1,
         }
     }
+
+    #[inline]
+    fn fixed_size(t: u8) -> Option<usize> {
+        match t {
+            ttype::BOOL | ttype::I8 => Some(1),
+            ttype::I16 => Some(2),
+            ttype::I32 => Some(4),
+            ttype::I64 | ttype::DOUBLE => Some(8),
+            ttype::UUID => Some(16),
+            _ => None,
+        }
+    }
 }
 
 /// Writes the Binary protocol into a [`Sink`].

@@ -86,6 +86,28 @@ impl<'a> CompactReader<'a> {
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
         let at = self.pos;
+        // Fast path: with 10 bytes in hand, no per-byte bounds check.
+        if let Some(chunk) = self.buf.get(at..at + 10) {
+            let mut value = 0u64;
+            for (i, &b) in chunk.iter().enumerate() {
+                value |= u64::from(b & 0x7f) << (7 * i);
+                if b < 0x80 {
+                    if i == 9 && b > 1 {
+                        break;
+                    }
+                    self.pos = at + i + 1;
+                    return Ok(value);
+                }
+            }
+            return Err(DecodeError::new(DecodeErrorKind::InvalidVarint, at));
+        }
+        self.varint_slow()
+    }
+
+    /// [`CompactReader::varint`] near the end of the input, byte by byte.
+    #[cold]
+    fn varint_slow(&mut self) -> Result<u64, DecodeError> {
+        let at = self.pos;
         let b = self.byte()?;
         if b < 0x80 {
             return Ok(u64::from(b));
@@ -245,8 +267,14 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
     fn list_header(&mut self) -> Result<(u8, usize), DecodeError> {
         let at = self.pos;
         let b = self.byte()?;
-        let elem = self.elem_type(b & 0x0f, at)?;
         let n = if b >> 4 == 15 { self.len()? } else { usize::from(b >> 4) };
+        // An empty list may carry type 0: it is what a Binary list of no
+        // elements and no valid type becomes in Compact (Apache's C++ reader
+        // accepts it too). With elements, the type must be real.
+        if n == 0 && b & 0x0f == 0 {
+            return Ok((ttype::STOP, 0));
+        }
+        let elem = self.elem_type(b & 0x0f, at)?;
         check_count(n, Self::min_size(elem), self.remaining(), at)?;
         Ok((elem, n))
     }
@@ -273,6 +301,17 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
             _ => 1,
         }
     }
+
+    #[inline]
+    fn fixed_size(t: u8) -> Option<usize> {
+        match t {
+            // Bool elements are one byte (only fields carry them in the header).
+            ttype::BOOL | ttype::I8 => Some(1),
+            ttype::DOUBLE => Some(8),
+            ttype::UUID => Some(16),
+            _ => None,
+        }
+    }
 }
 
 /// Writes the Compact protocol into a [`Sink`].
@@ -296,19 +335,12 @@ impl<'s, S: Sink> CompactWriter<'s, S> {
 
     #[inline]
     fn varint(&mut self, mut v: u64) {
-        if v < 0x80 {
-            self.out.put_u8(v as u8);
-            return;
-        }
-        let mut buf = [0u8; 10];
-        let mut n = 0;
+        // Byte by byte: a short variable-length `put` costs a memcpy call.
         while v >= 0x80 {
-            buf[n] = (v as u8) | 0x80;
+            self.out.put_u8((v as u8) | 0x80);
             v >>= 7;
-            n += 1;
         }
-        buf[n] = v as u8;
-        self.out.put(&buf[..=n]);
+        self.out.put_u8(v as u8);
     }
 
     #[inline]

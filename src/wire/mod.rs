@@ -148,6 +148,20 @@ pub trait ProtocolReader<'a>: Sized {
     fn map_header(&mut self) -> Result<(u8, u8, usize), DecodeError>;
     /// The fewest bytes a value of wire type `t` takes in this protocol.
     fn min_size(t: u8) -> usize;
+    /// The size of every value of wire type `t` when it is fixed (as a
+    /// container element), so arrays of them are skipped and copied in bulk.
+    fn fixed_size(t: u8) -> Option<usize>;
+    /// The next `len` bytes, as they are.
+    #[inline]
+    fn read_raw(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+        let pos = self.pos();
+        let buf = self.buf();
+        if len > buf.len() - pos {
+            return Err(truncated(buf.len()));
+        }
+        self.set_pos(pos + len);
+        Ok(&buf[pos..pos + len])
+    }
 }
 
 /// Writes one protocol into a [`Sink`].
@@ -237,12 +251,18 @@ pub(crate) fn truncated(offset: usize) -> DecodeError {
     DecodeError::new(DecodeErrorKind::Truncated, offset)
 }
 
-/// Checks a container count against the bytes left: `count × min ≤ remaining`.
+/// Checks a container count against the bytes left: `count × min ≤ remaining`,
+/// before anything is allocated for the elements.
+///
+/// A count the remaining bytes cannot hold is reported as `Truncated` (at the
+/// container's header), like a string longer than the input: more bytes could
+/// make it valid, and a reader of an unframed stream must be told to wait for
+/// them rather than that the data is bad.
 #[inline]
 pub(crate) fn check_count(count: usize, min: usize, remaining: usize, offset: usize) -> Result<(), DecodeError> {
     if count.saturating_mul(min) > remaining {
         return Err(DecodeError::with_detail(
-            DecodeErrorKind::SizeLimit,
+            DecodeErrorKind::Truncated,
             offset,
             format!("{count} elements cannot fit in the {remaining} bytes left"),
         ));

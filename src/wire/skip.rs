@@ -53,6 +53,11 @@ pub fn skip<'a, R: ProtocolReader<'a>>(r: &mut R, t: u8, depth: u32) -> Result<(
         ttype::LIST | ttype::SET => {
             let depth = deeper(r, depth)?;
             let (elem, n) = r.list_header()?;
+            if let Some(size) = R::fixed_size(elem) {
+                // The count was checked against the bytes left, so `n × size` fits.
+                r.read_raw(n * size)?;
+                return Ok(());
+            }
             for _ in 0..n {
                 skip(r, elem, depth)?;
             }
@@ -60,6 +65,10 @@ pub fn skip<'a, R: ProtocolReader<'a>>(r: &mut R, t: u8, depth: u32) -> Result<(
         ttype::MAP => {
             let depth = deeper(r, depth)?;
             let (k, v, n) = r.map_header()?;
+            if let (Some(ks), Some(vs)) = (R::fixed_size(k), R::fixed_size(v)) {
+                r.read_raw(n * (ks + vs))?;
+                return Ok(());
+            }
             for _ in 0..n {
                 skip(r, k, depth)?;
                 skip(r, v, depth)?;

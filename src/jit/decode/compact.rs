@@ -211,8 +211,9 @@ impl Gen<'_, '_> {
 
     /// A list header at `pos`: returns the count, with the builder where the
     /// elements are of `elem`'s type and fit (or there are none). As the
-    /// reader: an invalid element type fails even for an empty list; a count
-    /// of another element type keeps the whole field as unknown.
+    /// reader: an empty list may carry type 0 or any valid type, an invalid
+    /// one fails; a count of another element type keeps the whole field as
+    /// unknown.
     pub(super) fn compact_list_header(
         &mut self,
         f: &FieldLayout,
@@ -256,9 +257,9 @@ impl Gen<'_, '_> {
         let empty = self.b.create_block();
         self.b.ins().brif(n, mismatch, &[], empty, &[]);
         self.b.switch_to_block(empty);
-        // Valid element types are 1..=13 (0 is STOP; 14 and 15 are unused).
-        let x = self.b.ins().iadd_imm_s(nibble, -1);
-        let valid = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, x, 12);
+        // Element types are 1..=13, and 0 in an empty list (what a Binary list
+        // of no elements and no valid type becomes); 14 and 15 are unused.
+        let valid = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, nibble, 13);
         self.b.ins().brif(valid, ready, &[], self.error, &[]);
         self.b.switch_to_block(mismatch);
         // Rewind to the value's start and keep the whole field as unknown (its
