@@ -25,7 +25,8 @@ fn corpus() -> &'static [(Arc<Layouts>, Arc<Jit>)] {
 
 fn load_corpus() -> Vec<(Arc<Layouts>, Arc<Jit>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("corpus/idl/everything.thrift")];
+    let mut files: Vec<_> =
+        ["everything.thrift", "rpc.thrift", "bench.thrift"].iter().map(|f| root.join("corpus/idl").join(f)).collect();
     let tt = root.join("../shared/idl/apache-thrift/test/v0.16/ThriftTest.thrift");
     if tt.exists() {
         files.push(tt);

@@ -1,5 +1,6 @@
-// Payloads for `thriftjit bench` (see README.md here): shapes common in RPC
-// traffic, a scalar-heavy record and an order with strings, lists and structs.
+// Types of the JSON payloads of `thriftjit bench` (corpus/payloads/README.md):
+// shapes common in RPC traffic, a scalar-heavy record and an order with
+// strings, lists and structs.
 
 struct Metrics {
   1: i64 timestamp
