@@ -137,10 +137,9 @@ impl Codec {
 
     /// The engine that serves `ty` in `protocol`, compiling it if needed.
     pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {
-        // The JIT compiles every protocol: only the type decides.
-        let _ = protocol;
-        match &self.jit {
-            Some(j) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
+        match (&self.jit, protocol) {
+            // The JIT compiles both protocols: only the type decides.
+            (Some(j), Protocol::Binary | Protocol::Compact) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
             _ => Engine::Interp,
         }
     }

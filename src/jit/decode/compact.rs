@@ -278,42 +278,102 @@ impl Gen<'_, '_> {
     ///
     /// With `slow`, the first byte is known to be in the input and only a
     /// one-byte varint is read here (no range check needed: `max` ≥ 0x7f);
-    /// a longer one jumps to `slow` with `pos` unchanged. Without, every byte
-    /// is bounds-checked before it is read.
+    /// a longer one jumps to `slow` with `pos` unchanged. Without, a varint
+    /// of up to 8 bytes with 8 bytes of input left is read without a branch
+    /// on its length ([`Gen::packed_varint`]); otherwise (near the end of
+    /// the input, or 9 and 10 bytes) byte by byte, each checked before it is
+    /// read.
     fn varint(&mut self, slow: Option<Block>, max: u64) -> Value {
         debug_assert!(max >= 0x7f);
-        if slow.is_none() {
-            self.need(1);
-        }
         let pos = self.b.use_var(self.pos);
         let addr = self.b.ins().iadd(self.buf, pos);
-        let b0 = self.b.ins().uload8(I64, native(), addr, 0);
-        let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
-        let single = self.b.create_block();
-        let p1 = self.b.ins().iadd_imm_s(pos, 1);
         if let Some(slow) = slow {
+            let b0 = self.b.ins().uload8(I64, native(), addr, 0);
+            let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
+            let single = self.b.create_block();
             self.b.ins().brif(one, single, &[], slow, &[]);
             self.b.switch_to_block(single);
-            self.b.def_var(self.pos, p1);
+            self.advance(1);
             return b0;
         }
-        let multi = self.b.create_block();
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
-        self.b.ins().brif(one, single, &[], multi, &[]);
-        self.b.switch_to_block(single);
-        self.b.def_var(self.pos, p1);
-        self.b.ins().jump(done, &[BlockArg::Value(b0)]);
+        let packed = self.b.create_block();
+        let bytewise = self.b.create_block();
+        let end = self.b.ins().iadd_imm_s(pos, 8);
+        let wide = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, self.len);
+        self.b.ins().brif(wide, packed, &[], bytewise, &[]);
 
-        // head(p, shift, acc): byte p of the varint, the first one's 7 bits in acc.
-        self.b.switch_to_block(multi);
+        self.b.switch_to_block(packed);
+        // In bounds: 8 bytes are left (checked just above).
+        let word = self.b.ins().load(I64, little(), addr, 0);
+        self.packed_varint(word, bytewise, done);
+
+        self.b.switch_to_block(bytewise);
+        self.bytewise_varint(done);
+
+        self.b.switch_to_block(done);
+        let v = self.b.block_params(done)[0];
+        if max != u64::MAX {
+            let over = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, v, max as i64);
+            let fine = self.b.create_block();
+            self.b.ins().brif(over, self.error, &[], fine, &[]);
+            self.b.switch_to_block(fine);
+        }
+        v
+    }
+
+    /// The varint at `pos` from `word`, its next 8 input bytes (little-endian):
+    /// jumps to `done(value)` with `pos` past it, or to `longer` (`pos`
+    /// unchanged) when none of the 8 bytes ends it.
+    ///
+    /// The last byte is the first without the continuation bit: its bit 7 is
+    /// the lowest set bit of `!word & 0x80…80`. The bytes up to it are kept
+    /// and their 7-bit groups gathered by three mask-and-shift steps (pairs
+    /// of bytes, pairs of 14-bit groups, pairs of 28-bit groups). No branch
+    /// depends on the length, so mixed lengths cost no mispredictions.
+    fn packed_varint(&mut self, word: Value, longer: Block, done: Block) {
+        let pos = self.b.use_var(self.pos);
+        let not = self.b.ins().bnot(word);
+        let stops = self.b.ins().band_imm_s(not, 0x8080_8080_8080_8080u64 as i64);
+        let found = self.b.create_block();
+        self.b.ins().brif(stops, found, &[], longer, &[]);
+        self.b.switch_to_block(found);
+        let last_bit = self.b.ins().ctz(stops); // 8 × (bytes - 1) + 7
+        // Bits 0..=last_bit: `(2 << last_bit) - 1` (all ones when last_bit is 63).
+        let two = self.b.ins().iconst(I64, 2);
+        let keep = self.b.ins().ishl(two, last_bit);
+        let keep = self.b.ins().iadd_imm_s(keep, -1);
+        let x = self.b.ins().band(word, keep);
+        let x = self.gather(x, 0x007f_007f_007f_007f, 0x7f00_7f00_7f00_7f00, 1);
+        let x = self.gather(x, 0x0000_3fff_0000_3fff, 0x3fff_0000_3fff_0000, 2);
+        let x = self.gather(x, 0x0000_0000_0fff_ffff, 0x0fff_ffff_0000_0000, 4);
+        let bytes = self.b.ins().ushr_imm_s(last_bit, 3);
+        let after = self.b.ins().iadd(pos, bytes);
+        let after = self.b.ins().iadd_imm_s(after, 1);
+        self.b.def_var(self.pos, after);
+        self.b.ins().jump(done, &[BlockArg::Value(x)]);
+    }
+
+    /// `(x & low) | ((x & high) >> shift)`: one step of gathering 7-bit groups.
+    fn gather(&mut self, x: Value, low: u64, high: u64, shift: i64) -> Value {
+        let lo = self.b.ins().band_imm_s(x, low as i64);
+        let hi = self.b.ins().band_imm_s(x, high as i64);
+        let hi = self.b.ins().ushr_imm_s(hi, shift);
+        self.b.ins().bor(lo, hi)
+    }
+
+    /// The varint at `pos`, one byte at a time, each bounds-checked before
+    /// it is read; jumps to `done(value)` with `pos` past it.
+    fn bytewise_varint(&mut self, done: Block) {
+        let p0 = self.b.use_var(self.pos);
+        let zero = self.b.ins().iconst(I64, 0);
+        // head(p, shift, acc): byte p of the varint, with the groups before it in acc.
         let head = self.b.create_block();
         for _ in 0..3 {
             self.b.append_block_param(head, I64);
         }
-        let acc = self.b.ins().band_imm_s(b0, 0x7f);
-        let shift = self.b.ins().iconst(I64, 7);
-        self.b.ins().jump(head, &[BlockArg::Value(p1), BlockArg::Value(shift), BlockArg::Value(acc)]);
+        self.b.ins().jump(head, &[BlockArg::Value(p0), BlockArg::Value(zero), BlockArg::Value(zero)]);
         self.b.switch_to_block(head);
         let [p, shift, acc] = self.b.block_params(head).try_into().expect("three parameters");
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, p, self.len);
@@ -344,16 +404,6 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(last);
         self.b.def_var(self.pos, p2);
         self.b.ins().jump(done, &[BlockArg::Value(acc)]);
-
-        self.b.switch_to_block(done);
-        let v = self.b.block_params(done)[0];
-        if max != u64::MAX {
-            let over = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, v, max as i64);
-            let fine = self.b.create_block();
-            self.b.ins().brif(over, self.error, &[], fine, &[]);
-            self.b.switch_to_block(fine);
-        }
-        v
     }
 
     /// Zigzag decoding: `(v >> 1) ^ -(v & 1)`.
