@@ -22,9 +22,10 @@
 //! Generated code reads untrusted bytes, so:
 //! * every read of the input is preceded by a bounds check against the input
 //!   length (one check covers a field header and a fixed-size value or the
-//!   first byte of a varint; every further byte of a varint is checked before
-//!   it is read; a list of fixed-size scalars is covered by the count check
-//!   `count × size ≤ remaining`, which the interpreter makes too);
+//!   first byte of a varint; a longer varint is read as 8 bytes after a check
+//!   that 8 are left, or else byte by byte, each checked; a list of
+//!   fixed-size scalars is covered by the count check `count × size ≤
+//!   remaining`, which the interpreter makes too);
 //! * lengths are range-checked (Binary: sign; Compact: `i32::MAX`) and
 //!   compared against the bytes left before use;
 //! * every write goes to a block or array allocated through the arena

@@ -15,8 +15,10 @@ use super::{Bounds, Gen, Plan, native};
 use crate::layout::{FieldLayout, ValueKind};
 use crate::wire::to_compact;
 
-/// Compact type codes of a bool field's header: its value.
+/// The Compact type of a bool field whose value is true (and of bool list
+/// elements, as writers put it).
 const BOOL_TRUE: u8 = 1;
+/// The Compact type of a bool field whose value is false.
 const BOOL_FALSE: u8 = 2;
 /// Longest varint the interpreter accepts, in bytes.
 const MAX_VARINT_BYTES: i64 = 10;
