@@ -67,18 +67,18 @@ fn codec(c: &mut Criterion) {
             });
             group.finish();
 
-            if protocol != Protocol::Binary || !jit.ensure(ty).expect("compiles") {
+            if !jit.ensure(ty).expect("compiles") {
                 continue;
             }
             let mut group = c.benchmark_group(format!("jit/{name}"));
             group.throughput(Throughput::Bytes(bytes.len() as u64));
             group.bench_function(format!("decode/{p}"), |b| {
-                b.iter(|| jit.decode(ty, black_box(&bytes), &options).expect("decodes"))
+                b.iter(|| jit.decode(ty, protocol, black_box(&bytes), &options).expect("decodes"))
             });
             group.bench_function(format!("encode/{p}"), |b| {
                 b.iter(|| {
                     out.clear();
-                    jit.encode(&black_box(&decoded).root(), &mut out).expect("encodes");
+                    jit.encode(&black_box(&decoded).root(), protocol, &mut out).expect("encodes");
                     out.len()
                 })
             });

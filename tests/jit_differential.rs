@@ -1,7 +1,9 @@
-//! The JIT against the interpreter on every corpus type: valid encodings of
-//! generated values, the same bytes mutated (bit flips, cuts, insertions,
-//! deletions), and random bytes. Both engines must agree on success or
-//! failure, consumed length, decoded message and re-encoded bytes.
+//! The JIT against the interpreter on every corpus type, in both protocols:
+//! valid encodings of generated values, the same bytes mutated (bit flips,
+//! cuts, insertions, deletions), and random bytes. Both engines must agree
+//! on success or failure, consumed length, decoded message and re-encoded
+//! bytes; on valid encodings the compiled code itself must succeed (no
+//! fallback to the interpreter).
 
 use std::sync::Arc;
 
@@ -23,7 +25,8 @@ fn corpus() -> &'static [(Arc<Layouts>, Arc<Jit>)] {
 
 fn load_corpus() -> Vec<(Arc<Layouts>, Arc<Jit>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("corpus/idl/everything.thrift")];
+    let mut files: Vec<_> =
+        ["everything.thrift", "rpc.thrift", "bench.thrift"].iter().map(|f| root.join("corpus/idl").join(f)).collect();
     let tt = root.join("../shared/idl/apache-thrift/test/v0.16/ThriftTest.thrift");
     if tt.exists() {
         files.push(tt);
@@ -91,15 +94,19 @@ fn strukt(layouts: &Layouts, id: StructId, seed: &mut u64, depth: u32) -> Value 
     Value::Struct(fields)
 }
 
-fn check(jit: &Jit, id: StructId, bytes: &[u8]) {
+const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
+
+/// Compares the engines on `bytes`; returns whether they decoded.
+fn check(jit: &Jit, id: StructId, protocol: Protocol, bytes: &[u8]) -> bool {
     let input = Bytes::copy_from_slice(bytes);
-    if let Err(e) = jit.compare_with_interpreter(id, &input, &DecodeOptions::default()) {
-        panic!("{}: engines disagree on {bytes:02x?}: {e}", jit.layouts().get(id).name);
+    match jit.compare_with_interpreter(id, protocol, &input, &DecodeOptions::default()) {
+        Ok(decoded) => decoded,
+        Err(e) => panic!("{} ({}): engines disagree on {bytes:02x?}: {e}", jit.layouts().get(id).name, protocol.name()),
     }
 }
 
-/// Valid encodings of generated values for every compiled corpus type.
-fn samples(layouts: &Arc<Layouts>, seed: u64) -> Vec<(StructId, Vec<u8>)> {
+/// Valid encodings (in `protocol`) of generated values for every compiled corpus type.
+fn samples(layouts: &Arc<Layouts>, protocol: Protocol, seed: u64) -> Vec<(StructId, Vec<u8>)> {
     let mut out = Vec::new();
     for i in 0..layouts.all().len() {
         let id = StructId(i as u32);
@@ -109,7 +116,7 @@ fn samples(layouts: &Arc<Layouts>, seed: u64) -> Vec<(StructId, Vec<u8>)> {
         let mut s = seed ^ (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let v = strukt(layouts, id, &mut s, 3);
         let Ok(m) = Message::from_value(layouts.clone(), id, &v) else { continue };
-        if let Ok(bytes) = interp::encode_to_vec(&m.root(), Protocol::Binary) {
+        if let Ok(bytes) = interp::encode_to_vec(&m.root(), protocol) {
             out.push((id, bytes));
         }
     }
@@ -119,11 +126,13 @@ fn samples(layouts: &Arc<Layouts>, seed: u64) -> Vec<(StructId, Vec<u8>)> {
 #[test]
 fn engines_agree_on_valid_encodings_and_every_truncation() {
     for (layouts, jit) in corpus() {
-        for seed in 1..6 {
-            for (id, bytes) in samples(layouts, seed) {
-                check(jit, id, &bytes);
-                for cut in 0..bytes.len() {
-                    check(jit, id, &bytes[..cut]);
+        for protocol in PROTOCOLS {
+            for seed in 1..6 {
+                for (id, bytes) in samples(layouts, protocol, seed) {
+                    assert!(check(jit, id, protocol, &bytes), "{}: a valid encoding decodes", layouts.get(id).name);
+                    for cut in 0..bytes.len() {
+                        check(jit, id, protocol, &bytes[..cut]);
+                    }
                 }
             }
         }
@@ -132,24 +141,57 @@ fn engines_agree_on_valid_encodings_and_every_truncation() {
     }
 }
 
+#[test]
+fn compiled_code_alone_serves_valid_encodings() {
+    for (layouts, _) in corpus() {
+        // A JIT of its own: other tests of this binary run in parallel and
+        // may fall back on the shared one.
+        let jit = Jit::new(layouts.clone()).unwrap();
+        jit.compile_all().unwrap();
+        for protocol in PROTOCOLS {
+            for seed in 1..6 {
+                for (id, bytes) in samples(layouts, protocol, seed) {
+                    let input = Bytes::from(bytes.clone());
+                    let (m, n) = jit.decode(id, protocol, &input, &DecodeOptions::default()).unwrap();
+                    assert_eq!(n, bytes.len());
+                    let mut out = Vec::new();
+                    jit.encode(&m.root(), protocol, &mut out).unwrap();
+                    assert_eq!(out, bytes, "{} ({}): re-encoded", layouts.get(id).name, protocol.name());
+                }
+            }
+        }
+        let s = jit.stats();
+        assert_eq!((s.decode_fallbacks, s.encode_fallbacks), (0, 0), "the compiled code itself succeeded");
+    }
+}
+
+/// 64 cases by default (each runs every corpus type in both protocols);
+/// `PROPTEST_CASES` asks for more.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn engines_agree_on_mutated_bytes(seed in 1u64.., edits in prop::collection::vec((any::<u16>(), any::<u8>(), 0u8..4), 1..8)) {
         for (layouts, jit) in corpus() {
-            for (id, mut bytes) in samples(layouts, seed) {
-                for &(at, b, op) in &edits {
-                    let at = if bytes.is_empty() { 0 } else { usize::from(at) % bytes.len() };
-                    match op {
-                        0 if !bytes.is_empty() => bytes[at] ^= b | 1,
-                        1 if !bytes.is_empty() => bytes[at] = b,
-                        2 => bytes.insert(at, b),
-                        _ if !bytes.is_empty() => { bytes.remove(at); }
-                        _ => {}
+            for protocol in PROTOCOLS {
+                for (id, mut bytes) in samples(layouts, protocol, seed) {
+                    for &(at, b, op) in &edits {
+                        let at = if bytes.is_empty() { 0 } else { usize::from(at) % bytes.len() };
+                        match op {
+                            0 if !bytes.is_empty() => bytes[at] ^= b | 1,
+                            1 if !bytes.is_empty() => bytes[at] = b,
+                            2 => bytes.insert(at, b),
+                            _ if !bytes.is_empty() => { bytes.remove(at); }
+                            _ => {}
+                        }
                     }
+                    check(jit, id, protocol, &bytes);
                 }
-                check(jit, id, &bytes);
             }
         }
     }
@@ -159,7 +201,9 @@ proptest! {
         for (layouts, jit) in corpus() {
             let id = StructId(u32::from(pick) % layouts.all().len() as u32);
             if jit::accepts(layouts.get(id)) {
-                check(jit, id, &bytes);
+                for protocol in PROTOCOLS {
+                    check(jit, id, protocol, &bytes);
+                }
             }
         }
     }

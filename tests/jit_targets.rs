@@ -1,10 +1,12 @@
-//! Every corpus type compiles through Cranelift's aarch64 backend (and the
-//! x86-64 one), so a change that breaks either backend's code generation
-//! fails here even on a machine that can run only one of them.
+//! Every corpus type compiles, in both protocols, through Cranelift's
+//! aarch64 backend (and the x86-64 one), so a change that breaks either
+//! backend's code generation fails here even on a machine that can run only
+//! one of them.
 
 use thriftjit::jit::{self, Jit};
 use thriftjit::layout::Layouts;
 use thriftjit::schema::{Schema, StructId};
+use thriftjit::wire::Protocol;
 
 const TARGETS: [&str; 2] = ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"];
 
@@ -31,11 +33,17 @@ fn every_corpus_type_compiles_for_aarch64_and_x86_64() {
                 continue;
             }
             for target in TARGETS {
-                let ins = Jit::inspect(&layouts, id, Some(target))
-                    .unwrap_or_else(|e| panic!("{}: {} for {target}: {e}", file.display(), layouts.get(id).name));
-                assert!(ins.target.starts_with(target.split('-').next().unwrap()));
-                for r in &ins.routines {
-                    assert!(!r.code.is_empty(), "{} {} for {target}: no code", layouts.get(id).name, r.name);
+                for protocol in [Protocol::Binary, Protocol::Compact] {
+                    let name = &layouts.get(id).name;
+                    let p = protocol.name();
+                    let ins = Jit::inspect(&layouts, id, protocol, Some(target))
+                        .unwrap_or_else(|e| panic!("{}: {name} ({p}) for {target}: {e}", file.display()));
+                    assert!(ins.target.starts_with(target.split('-').next().unwrap()));
+                    assert_eq!(ins.protocol, protocol);
+                    assert_eq!(ins.routines.len(), 2, "a decoder and an encoder");
+                    for r in &ins.routines {
+                        assert!(!r.code.is_empty(), "{name} {} ({p}) for {target}: no code", r.name);
+                    }
                 }
             }
             compiled += 1;

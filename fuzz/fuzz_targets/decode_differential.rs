@@ -1,7 +1,8 @@
 //! Differential fuzzing of the JIT against the interpreter: arbitrary bytes
 //! decoded as a corpus type by both engines must give the same outcome
 //! (both fail, or both decode the same message from the same bytes and
-//! re-encode it to the same bytes). The first input byte picks the type.
+//! re-encode it to the same bytes), in both protocols. The first input byte
+//! picks the type.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -12,6 +13,7 @@ use thriftjit::interp::DecodeOptions;
 use thriftjit::jit::{self, Jit};
 use thriftjit::layout::Layouts;
 use thriftjit::schema::StructId;
+use thriftjit::wire::Protocol;
 
 const IDL: &str = include_str!("../../corpus/idl/everything.thrift");
 const SHARED: &str = include_str!("../../corpus/idl/shared_types.thrift");
@@ -37,7 +39,9 @@ fuzz_target!(|data: &[u8]| {
     let id = types[usize::from(pick) % types.len()];
     let input = Bytes::copy_from_slice(rest);
     let options = DecodeOptions { max_depth: 16, ..DecodeOptions::default() };
-    if let Err(e) = jit.compare_with_interpreter(id, &input, &options) {
-        panic!("{}: engines disagree: {e}", jit.layouts().get(id).name);
+    for protocol in [Protocol::Binary, Protocol::Compact] {
+        if let Err(e) = jit.compare_with_interpreter(id, protocol, &input, &options) {
+            panic!("{} ({}): engines disagree: {e}", jit.layouts().get(id).name, protocol.name());
+        }
     }
 });

@@ -3,8 +3,8 @@
 //! call decides which engine runs.
 //!
 //! Policy: the interpreter is the required engine and always works. The JIT
-//! serves a type when the configuration allows it, the protocol is one it
-//! compiles (Binary), and the type is not declined (too many fields); the
+//! serves a type when the configuration allows it and the type is not
+//! declined (too many fields), in both protocols (Binary, Compact); the
 //! first use of a type compiles it (or [`Codec::compile_all`] does so ahead
 //! of time). Anything else, and any JIT failure, goes to the interpreter.
 
@@ -138,7 +138,8 @@ impl Codec {
     /// The engine that serves `ty` in `protocol`, compiling it if needed.
     pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {
         match (&self.jit, protocol) {
-            (Some(j), Protocol::Binary) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
+            // The JIT compiles both protocols: only the type decides.
+            (Some(j), Protocol::Binary | Protocol::Compact) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
             _ => Engine::Interp,
         }
     }
@@ -165,7 +166,7 @@ impl Codec {
     ) -> Result<(Message, usize), DecodeError> {
         if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit) {
             self.jit_calls.fetch_add(1, Ordering::Relaxed);
-            return j.decode(ty, input, &self.config.decode);
+            return j.decode(ty, protocol, input, &self.config.decode);
         }
         self.interp_calls.fetch_add(1, Ordering::Relaxed);
         interp::decode_prefix(&self.layouts, ty, protocol, input, &self.config.decode)
@@ -189,7 +190,7 @@ impl Codec {
             && std::ptr::eq(message.layouts_ref(), &**j.layouts())
         {
             self.jit_calls.fetch_add(1, Ordering::Relaxed);
-            return j.encode(message, out);
+            return j.encode(message, protocol, out);
         }
         self.interp_calls.fetch_add(1, Ordering::Relaxed);
         interp::encode(message, protocol, out)

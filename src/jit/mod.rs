@@ -1,15 +1,16 @@
-//! The JIT: native decode and encode routines per struct type, compiled by
-//! Cranelift from the same [`StructLayout`] the interpreter walks.
+//! The JIT: native decode and encode routines per struct type and protocol,
+//! compiled by Cranelift from the same [`StructLayout`] the interpreter walks.
 //!
 //! # What is compiled
-//! For the Binary protocol, per struct type: a decoder and an encoder (see
-//! `decode_binary.rs` and `encode_binary.rs` for their shape). Scalars,
-//! strings, structs and lists of those are inline; maps, nested containers,
-//! uuids, unknown fields and the end-of-struct checks (unions, defaults,
-//! required fields) call the interpreter through `extern "C"` helpers, so
-//! both engines share one definition of those semantics. Types with more
-//! than [`MAX_JIT_FIELDS`] fields are declined and served by the
-//! interpreter. The Compact protocol is served by the interpreter.
+//! For the Binary and the Compact protocol, per struct type: a decoder and
+//! an encoder (see `decode/` and `encode/` for their shape: one generator
+//! per direction, with each protocol's spelling of headers, scalars, lengths
+//! and list headers in its own file). Scalars, strings, structs and lists of
+//! those are inline; maps, nested containers, uuids, unknown fields and the
+//! end-of-struct checks (unions, defaults, required fields) call the
+//! interpreter through `extern "C"` helpers, so both engines share one
+//! definition of those semantics. Types with more than [`MAX_JIT_FIELDS`]
+//! fields are declined and served by the interpreter.
 //!
 //! # Errors
 //! Generated code *detects* errors (status [`rt::ERROR`]); the interpreter
@@ -20,30 +21,36 @@
 //! # Safety argument
 //! Generated code reads untrusted bytes, so:
 //! * every read of the input is preceded by a bounds check against the input
-//!   length (one check covers a field header and a fixed-size value; a list of
-//!   fixed-size scalars is covered by the count check `count × size ≤ remaining`,
-//!   which the interpreter makes too);
-//! * lengths are sign-checked and compared against the bytes left before use;
+//!   length (one check covers a field header and a fixed-size value or the
+//!   first byte of a varint; a longer varint is read as 8 bytes after a check
+//!   that 8 are left, or else byte by byte, each checked; a list of
+//!   fixed-size scalars is covered by the count check `count × size ≤
+//!   remaining`, which the interpreter makes too);
+//! * lengths are range-checked (Binary: sign; Compact: `i32::MAX`) and
+//!   compared against the bytes left before use;
 //! * every write goes to a block or array allocated through the arena
 //!   helpers with the size the layout gives, or to the output `Vec` after a
-//!   capacity check (growth is a helper);
+//!   capacity check covering the largest encoding of what follows (growth is
+//!   a helper);
 //! * nesting is bounded by the same depth counter the interpreter uses;
 //! * helpers are `extern "C"`, catch panics and return status codes, so
 //!   nothing unwinds through generated frames.
 //!
-//! Differential tests and fuzzing check the JIT against the interpreter.
+//! Differential tests and fuzzing check the JIT against the interpreter, in
+//! both protocols.
 //!
 //! # Lifetimes
 //! One [`Jit`] (one `JITModule`) per [`Layouts`], i.e. per loaded schema
 //! generation. Types are compiled lazily on first use, with every struct type
-//! they reach, under a lock, in one batch with one finalization; function
-//! pointers are then published through atomics and read lock-free. The
-//! module's memory is freed when the `Jit` is dropped, which happens when the
-//! last `Codec` of that schema generation is dropped: nothing else can call
-//! into it (decoded messages hold no code pointers).
+//! they reach, for both protocols, under a lock, in one batch with one
+//! finalization; function pointers are then published through atomics (one
+//! table per protocol and direction) and read lock-free. The module's memory
+//! is freed when the `Jit` is dropped, which happens when the last `Codec` of
+//! that schema generation is dropped: nothing else can call into it (decoded
+//! messages hold no code pointers).
 
-mod decode_binary;
-mod encode_binary;
+mod decode;
+mod encode;
 pub mod rt;
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -65,7 +72,15 @@ use crate::schema::StructId;
 use crate::value::{Arena, Message, StructRef, new_block};
 use crate::wire::{DEFAULT_MAX_DEPTH, Protocol};
 
-use rt::{DecodeCtx, EncodeCtx, HELPERS, OK};
+use rt::{DecodeCtx, EncodeCtx, HELPERS, OK, protocol_code};
+
+/// The protocols the JIT compiles, in the order of its function tables.
+const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
+
+/// Index of `p`'s function tables.
+fn table(p: Protocol) -> usize {
+    protocol_code(p) as usize
+}
 
 /// Types with more fields than this are left to the interpreter: the
 /// generated code grows with the field count, and past a few hundred fields
@@ -81,7 +96,7 @@ pub fn accepts(layout: &StructLayout) -> bool {
 /// Counters of the JIT, for `thriftjit inspect` and the engine's statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JitStats {
-    /// Struct types compiled.
+    /// Struct types compiled (each for every protocol).
     pub types_compiled: u64,
     /// Compilation batches (one finalization each).
     pub batches: u64,
@@ -100,8 +115,10 @@ pub struct JitStats {
 pub struct Jit {
     layouts: Arc<Layouts>,
     state: Mutex<State>,
-    decode_fns: Box<[AtomicPtr<u8>]>,
-    encode_fns: Box<[AtomicPtr<u8>]>,
+    /// Decoders by protocol ([`table`]), then by struct id; null until compiled.
+    decode_fns: [Box<[AtomicPtr<u8>]>; 2],
+    /// Encoders, likewise.
+    encode_fns: [Box<[AtomicPtr<u8>]>; 2],
     types_compiled: AtomicU64,
     batches: AtomicU64,
     compile_nanos: AtomicU64,
@@ -167,12 +184,12 @@ impl Jit {
         let call_conv = isa.default_call_conv();
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let n = layouts.all().len();
-        let table = || (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect::<Vec<_>>().into_boxed_slice();
+        let empty = || (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect::<Vec<_>>().into_boxed_slice();
         Ok(Arc::new(Jit {
             layouts,
             state: Mutex::new(State { module: Some(module), fctx: FunctionBuilderContext::new(), call_conv }),
-            decode_fns: table(),
-            encode_fns: table(),
+            decode_fns: [empty(), empty()],
+            encode_fns: [empty(), empty()],
             types_compiled: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
@@ -199,9 +216,10 @@ impl Jit {
         }
     }
 
-    /// True when `ty` is compiled.
+    /// True when `ty` is compiled (for every protocol).
     pub fn is_compiled(&self, ty: StructId) -> bool {
-        !self.decode_fns[ty.0 as usize].load(Ordering::Acquire).is_null()
+        // Published last for each type: when it is there, all of the type's routines are.
+        !self.decode_fns[table(Protocol::Binary)][ty.0 as usize].load(Ordering::Acquire).is_null()
     }
 
     /// Compiles `ty` and every type it reaches, unless already done.
@@ -226,38 +244,43 @@ impl Jit {
         let module = module.as_mut().expect("the module lives until drop");
         let call_conv = *call_conv;
         let mut ctx = module.make_context();
-        let mut ids = Vec::with_capacity(batch.len());
+        // (type, protocol, decoder, encoder)
+        let mut ids = Vec::with_capacity(batch.len() * PROTOCOLS.len());
         let mut code = 0u64;
         for &t in &batch {
             let layout = self.layouts.get(t);
-            let mut pair = [None, None];
-            for (slot, encode) in pair.iter_mut().zip([false, true]) {
-                let sig = decode_binary::signature(call_conv);
-                let name = format!("{}_{}", if encode { "enc" } else { "dec" }, t.0);
-                let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
-                ctx.func.signature = sig;
-                ctx.func.name = UserFuncName::user(0, id.as_u32());
-                {
-                    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                    if encode {
-                        encode_binary::build(&mut b, &self.layouts, layout, call_conv);
-                    } else {
-                        decode_binary::build(&mut b, &self.layouts, layout, call_conv);
+            for protocol in PROTOCOLS {
+                let mut pair = [None, None];
+                for (slot, encode) in pair.iter_mut().zip([false, true]) {
+                    let sig = decode::signature(call_conv);
+                    let name = format!("{}_{}_{}", if encode { "enc" } else { "dec" }, protocol.name(), t.0);
+                    let id =
+                        module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
+                    ctx.func.signature = sig;
+                    ctx.func.name = UserFuncName::user(0, id.as_u32());
+                    {
+                        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+                        build(&mut b, &self.layouts, layout, protocol, encode, call_conv);
+                        b.finalize(module.target_config());
                     }
-                    b.finalize(module.target_config());
+                    module
+                        .define_function(id, &mut ctx)
+                        .map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
+                    code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
+                    module.clear_context(&mut ctx);
+                    *slot = Some(id);
                 }
-                module.define_function(id, &mut ctx).map_err(|e| JitError(format!("{}: {e:?}", layout.name)))?;
-                code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
-                module.clear_context(&mut ctx);
-                *slot = Some(id);
+                ids.push((t, protocol, pair[0].expect("decoder declared"), pair[1].expect("encoder declared")));
             }
-            ids.push((t, pair[0].expect("decoder declared"), pair[1].expect("encoder declared")));
         }
         module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
-        // Publish children before the requested type: its code calls theirs.
-        for &(t, dec, enc) in ids.iter().rev() {
-            self.encode_fns[t.0 as usize].store(module.get_finalized_function(enc) as *mut u8, Ordering::Release);
-            self.decode_fns[t.0 as usize].store(module.get_finalized_function(dec) as *mut u8, Ordering::Release);
+        // Publish children before the requested type (its code calls
+        // theirs) and, per type, Compact before Binary: the Binary decoder
+        // goes last, as `is_compiled` reads it.
+        for &(t, protocol, dec, enc) in ids.iter().rev() {
+            let i = table(protocol);
+            self.encode_fns[i][t.0 as usize].store(module.get_finalized_function(enc) as *mut u8, Ordering::Release);
+            self.decode_fns[i][t.0 as usize].store(module.get_finalized_function(dec) as *mut u8, Ordering::Release);
         }
         self.types_compiled.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
@@ -301,24 +324,25 @@ impl Jit {
         out
     }
 
-    /// Decodes a struct of type `ty` (Binary) with compiled code; on any
-    /// failure the interpreter decodes it again and reports its error.
+    /// Decodes a struct of type `ty` in `protocol` with compiled code; on
+    /// any failure the interpreter decodes it again and reports its error.
     ///
     /// # Errors
     /// The interpreter's [`DecodeError`] for the same input.
     pub fn decode(
         &self,
         ty: StructId,
+        protocol: Protocol,
         input: &bytes::Bytes,
         options: &DecodeOptions,
     ) -> Result<(Message, usize), DecodeError> {
-        match self.decode_compiled(ty, input, options) {
+        match self.decode_compiled(ty, protocol, input, options) {
             Some(done) => Ok(done),
             None => {
                 if self.is_compiled(ty) {
                     self.decode_fallbacks.fetch_add(1, Ordering::Relaxed);
                 }
-                interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options)
+                interp::decode_prefix(&self.layouts, ty, protocol, input, options)
             }
         }
     }
@@ -328,10 +352,12 @@ impl Jit {
     pub fn decode_compiled(
         &self,
         ty: StructId,
+        protocol: Protocol,
         input: &bytes::Bytes,
         options: &DecodeOptions,
     ) -> Option<(Message, usize)> {
-        let f = self.decode_fns[ty.0 as usize].load(Ordering::Acquire);
+        let fns = &self.decode_fns[table(protocol)];
+        let f = fns[ty.0 as usize].load(Ordering::Acquire);
         if f.is_null() {
             return None;
         }
@@ -344,11 +370,12 @@ impl Jit {
             pos: 0,
             arena: &mut arena,
             layouts: Arc::as_ptr(&self.layouts),
-            fns: self.decode_fns.as_ptr() as *const *const u8,
+            fns: fns.as_ptr() as *const *const u8,
             helpers: &HELPERS,
             copy_strings: u64::from(options.copy_strings),
+            protocol: protocol_code(protocol),
         };
-        // SAFETY: `f` is a finalized decoder of `ty` from this JIT's module,
+        // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,
         // which lives as long as `self`; the context describes the live input,
         // arena and layouts, and `root` is a fresh block of `ty`.
         let status = unsafe {
@@ -367,26 +394,27 @@ impl Jit {
         Some((message, consumed))
     }
 
-    /// Encodes (Binary) with compiled code, appending to `out`; on failure
-    /// the interpreter encodes and reports its error.
+    /// Encodes in `protocol` with compiled code, appending to `out`; on
+    /// failure the interpreter encodes and reports its error.
     ///
     /// # Errors
     /// The interpreter's [`EncodeError`] for the same message.
-    pub fn encode(&self, message: &StructRef<'_>, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        if self.encode_compiled(message, out) {
+    pub fn encode(&self, message: &StructRef<'_>, protocol: Protocol, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        if self.encode_compiled(message, protocol, out) {
             return Ok(());
         }
         if self.is_compiled(message.layout().id) {
             self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
         }
-        interp::encode(message, Protocol::Binary, out)
+        interp::encode(message, protocol, out)
     }
 
     /// Runs only the compiled encoder: false (with `out` unchanged) when it
     /// failed or the type is not compiled.
-    pub fn encode_compiled(&self, message: &StructRef<'_>, out: &mut Vec<u8>) -> bool {
+    pub fn encode_compiled(&self, message: &StructRef<'_>, protocol: Protocol, out: &mut Vec<u8>) -> bool {
         let ty = message.layout().id;
-        let f = self.encode_fns[ty.0 as usize].load(Ordering::Acquire);
+        let fns = &self.encode_fns[table(protocol)];
+        let f = fns[ty.0 as usize].load(Ordering::Acquire);
         if f.is_null() || !std::ptr::eq(message.layouts_ref(), &*self.layouts) {
             return false;
         }
@@ -397,10 +425,12 @@ impl Jit {
             cap: out.capacity(),
             vec: out,
             layouts: Arc::as_ptr(&self.layouts),
-            fns: self.encode_fns.as_ptr() as *const *const u8,
+            fns: fns.as_ptr() as *const *const u8,
             helpers: &HELPERS,
+            protocol: protocol_code(protocol),
+            last_id: 0,
         };
-        // SAFETY: `f` is a finalized encoder of `ty` from this module; the
+        // SAFETY: `f` is a finalized encoder of `ty` for `protocol` from this module; the
         // message's block follows the same layouts (checked above); the
         // context describes `out`, whose first `pos` bytes stay initialised.
         let status = unsafe {
@@ -428,11 +458,12 @@ impl Jit {
     pub fn compare_with_interpreter(
         &self,
         ty: StructId,
+        protocol: Protocol,
         input: &bytes::Bytes,
         options: &DecodeOptions,
     ) -> Result<bool, String> {
-        let compiled = self.decode_compiled(ty, input, options);
-        let reference = interp::decode_prefix(&self.layouts, ty, Protocol::Binary, input, options);
+        let compiled = self.decode_compiled(ty, protocol, input, options);
+        let reference = interp::decode_prefix(&self.layouts, ty, protocol, input, options);
         match (compiled, reference) {
             (None, Err(_)) => Ok(false),
             (Some(_), Err(e)) => Err(format!("the JIT decoded what the interpreter rejects ({e})")),
@@ -445,8 +476,8 @@ impl Jit {
                     return Err(format!("decoded {a:?} (JIT) vs {b:?} (interpreter)"));
                 }
                 let mut x = Vec::new();
-                let jit_ok = self.encode_compiled(&a.root(), &mut x);
-                match (jit_ok, interp::encode_to_vec(&b.root(), Protocol::Binary)) {
+                let jit_ok = self.encode_compiled(&a.root(), protocol, &mut x);
+                match (jit_ok, interp::encode_to_vec(&b.root(), protocol)) {
                     (true, Ok(y)) if x == y => Ok(true),
                     (true, Ok(y)) => Err(format!("re-encoded {x:02x?} (JIT) vs {y:02x?} (interpreter)")),
                     (false, Err(_)) => Ok(true),
@@ -457,12 +488,18 @@ impl Jit {
         }
     }
 
-    /// The layout, Cranelift IR and machine code of one type's routines.
+    /// The Cranelift IR and machine code of one type's routines for
+    /// `protocol`, compiled for `target` (this machine when `None`).
     ///
     /// # Errors
     /// When the type is declined or Cranelift fails.
-    pub fn inspect(layouts: &Layouts, ty: StructId, target: Option<&str>) -> Result<Inspection, JitError> {
-        inspect(layouts, ty, target)
+    pub fn inspect(
+        layouts: &Layouts,
+        ty: StructId,
+        protocol: Protocol,
+        target: Option<&str>,
+    ) -> Result<Inspection, JitError> {
+        inspect(layouts, ty, protocol, target)
     }
 }
 
@@ -475,6 +512,22 @@ impl Drop for Jit {
             // (they borrow `self`), and messages hold no code pointers.
             unsafe { module.free_memory() };
         }
+    }
+}
+
+/// Builds one routine of `layout` into `b`.
+fn build(
+    b: &mut FunctionBuilder<'_>,
+    layouts: &Layouts,
+    layout: &StructLayout,
+    protocol: Protocol,
+    encode: bool,
+    call_conv: CallConv,
+) {
+    if encode {
+        encode::build(b, layouts, layout, protocol, call_conv);
+    } else {
+        decode::build(b, layouts, layout, protocol, call_conv);
     }
 }
 
@@ -506,16 +559,18 @@ pub struct Routine {
     pub compile_micros: u64,
 }
 
-/// The compiled routines of one type.
+/// The compiled routines of one type in one protocol.
 #[derive(Clone, Debug)]
 pub struct Inspection {
     /// The target compiled for.
     pub target: String,
+    /// The protocol the routines read and write.
+    pub protocol: Protocol,
     /// Decoder and encoder.
     pub routines: Vec<Routine>,
 }
 
-fn inspect(layouts: &Layouts, ty: StructId, target: Option<&str>) -> Result<Inspection, JitError> {
+fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&str>) -> Result<Inspection, JitError> {
     let layout = layouts.get(ty);
     if !accepts(layout) {
         return Err(JitError(format!(
@@ -530,15 +585,11 @@ fn inspect(layouts: &Layouts, ty: StructId, target: Option<&str>) -> Result<Insp
     let mut routines = Vec::new();
     for encode in [false, true] {
         let mut ctx = Context::new();
-        ctx.func.signature = decode_binary::signature(call_conv);
+        ctx.func.signature = decode::signature(call_conv);
         ctx.set_disasm(true);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            if encode {
-                encode_binary::build(&mut b, layouts, layout, call_conv);
-            } else {
-                decode_binary::build(&mut b, layouts, layout, call_conv);
-            }
+            build(&mut b, layouts, layout, protocol, encode, call_conv);
             b.finalize(isa.frontend_config());
         }
         let clif = ctx.func.display().to_string();
@@ -554,5 +605,5 @@ fn inspect(layouts: &Layouts, ty: StructId, target: Option<&str>) -> Result<Insp
             compile_micros,
         });
     }
-    Ok(Inspection { target: isa.triple().to_string(), routines })
+    Ok(Inspection { target: isa.triple().to_string(), protocol, routines })
 }

@@ -3,6 +3,11 @@
 //! paths (allocation, unknown fields, fields the JIT leaves to the
 //! interpreter, buffer growth). Helpers never unwind: each catches panics
 //! and returns a status code.
+//!
+//! One helper table serves both protocols: a helper that reads or writes
+//! through the interpreter looks at the context's `protocol` and runs the
+//! matching reader or writer (generic inner functions, monomorphised once
+//! per protocol).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
@@ -11,7 +16,10 @@ use crate::interp::{Decoder, Encoder};
 use crate::layout::{Layouts, UnknownField};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
-use crate::wire::{BinaryReader, BinaryWriter, FieldHeader, ProtocolReader};
+use crate::wire::{
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, FieldHeader, Protocol, ProtocolReader, ProtocolWriter,
+    compact_field_type,
+};
 
 /// Status returned by generated functions and helpers: success.
 pub const OK: i32 = 0;
@@ -21,6 +29,19 @@ pub const MISMATCH: i32 = 1;
 /// Status: decoding or encoding failed; the driver asks the interpreter
 /// for the exact error.
 pub const ERROR: i32 = 2;
+
+/// The value of a context's `protocol` field for `p`.
+pub const fn protocol_code(p: Protocol) -> u64 {
+    match p {
+        Protocol::Binary => 0,
+        Protocol::Compact => 1,
+    }
+}
+
+/// The protocol a context's `protocol` field names.
+fn protocol_of(code: u64) -> Protocol {
+    if code == protocol_code(Protocol::Compact) { Protocol::Compact } else { Protocol::Binary }
+}
 
 /// The context of a decode, shared by every generated decode function of
 /// one call. Offsets are read by generated code: keep [`DecodeCtx::OFFSETS`]
@@ -43,6 +64,9 @@ pub struct DecodeCtx {
     pub helpers: *const Helpers,
     /// Copy strings into the arena instead of aliasing (0 or 1).
     pub copy_strings: u64,
+    /// The protocol being decoded ([`protocol_code`]); `fns` holds that
+    /// protocol's decoders, and helpers read with that protocol's reader.
+    pub protocol: u64,
 }
 
 impl DecodeCtx {
@@ -71,6 +95,13 @@ pub struct EncodeCtx {
     pub fns: *const *const u8,
     /// The helper table.
     pub helpers: *const Helpers,
+    /// The protocol being encoded ([`protocol_code`]); `fns` holds that
+    /// protocol's encoders, and helpers write with that protocol's writer.
+    pub protocol: u64,
+    /// Compact: the id of the last field header written in the current
+    /// struct (sign-extended), stored by generated code before it calls a
+    /// helper that writes field headers, so their deltas continue from it.
+    pub last_id: i64,
 }
 
 impl EncodeCtx {
@@ -79,6 +110,7 @@ impl EncodeCtx {
     pub(crate) const CAP: i32 = 16;
     pub(crate) const FNS: i32 = 40;
     pub(crate) const HELPERS: i32 = 48;
+    pub(crate) const LAST_ID: i32 = 64;
 }
 
 /// The helpers generated code calls, through this table (no symbol lookup,
@@ -91,7 +123,9 @@ pub struct Helpers {
     pub alloc: extern "C" fn(*mut DecodeCtx, u64) -> *mut u8,
     /// `(ctx, ptr, len) -> ptr`: a copy of the bytes in the arena.
     pub copy_bytes: extern "C" fn(*mut DecodeCtx, *const u8, u64) -> *const u8,
-    /// `(ctx, block, struct_id, ttype, id, depth) -> status`: skip and keep an unknown field at `ctx.pos`.
+    /// `(ctx, block, struct_id, type, id, depth) -> status`: skip and keep an
+    /// unknown field at `ctx.pos`. `type` is the type code as the protocol
+    /// writes it (Compact: the header's nibble, which holds a bool field's value).
     pub unknown: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64, u64) -> i32,
     /// `(ctx, block, struct_id, field_index, depth) -> status`: the interpreter decodes one field's value.
     pub field_interp: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
@@ -139,17 +173,17 @@ fn guarded(f: impl FnOnce() -> i32) -> i32 {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(ERROR)
 }
 
-/// A decoder positioned at `ctx.pos`.
+/// A decoder positioned at `ctx.pos`, reading with `R`.
 ///
 /// # Safety
 /// `ctx` must be a live context of a running decode: `buf..buf+len` is the
 /// input, `arena` and `layouts` are valid and not otherwise borrowed.
-unsafe fn decoder<'c>(ctx: *mut DecodeCtx) -> Decoder<'c, 'c, BinaryReader<'c>> {
+unsafe fn decoder<'c, R: ProtocolReader<'c>>(ctx: *mut DecodeCtx) -> Decoder<'c, 'c, R> {
     // SAFETY: the caller guarantees the context is live and exclusive.
     unsafe {
         let c = &*ctx;
         let buf = std::slice::from_raw_parts(c.buf, c.len);
-        let mut r = BinaryReader::new(buf);
+        let mut r = R::new(buf);
         r.set_pos(c.pos);
         Decoder {
             r,
@@ -165,6 +199,33 @@ unsafe fn decoder<'c>(ctx: *mut DecodeCtx) -> Decoder<'c, 'c, BinaryReader<'c>> 
             _input: std::marker::PhantomData,
         }
     }
+}
+
+/// Runs `f` with a decoder of the context's protocol at `ctx.pos`, under
+/// [`guarded`]; on success stores the decoder's position back.
+///
+/// # Safety
+/// As [`decoder`].
+unsafe fn with_decoder(ctx: *mut DecodeCtx, f: impl ReadWith) -> i32 {
+    guarded(|| {
+        // SAFETY: the caller guarantees the context is live and exclusive.
+        unsafe {
+            match protocol_of((*ctx).protocol) {
+                Protocol::Binary => f.run(ctx, decoder::<BinaryReader<'_>>(ctx)),
+                Protocol::Compact => f.run(ctx, decoder::<CompactReader<'_>>(ctx)),
+            }
+        }
+    })
+}
+
+/// The body of a decode helper, generic over the protocol's reader (a
+/// closure cannot be generic, hence a trait).
+trait ReadWith {
+    /// Runs with `d`; returns a status, storing `d`'s position in `ctx` on success.
+    ///
+    /// # Safety
+    /// `ctx` is the live context `d` was made from.
+    unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, d: Decoder<'c, 'c, R>) -> i32;
 }
 
 extern "C" fn h_new_block(ctx: *mut DecodeCtx, id: u64) -> *mut u8 {
@@ -194,62 +255,98 @@ extern "C" fn h_copy_bytes(ctx: *mut DecodeCtx, p: *const u8, len: u64) -> *cons
 }
 
 extern "C" fn h_unknown(ctx: *mut DecodeCtx, block: *mut u8, id: u64, t: u64, field: u64, depth: u64) -> i32 {
-    guarded(|| {
-        // SAFETY: the context is live; `block` is a block of type `id`.
-        unsafe {
-            let mut d = decoder(ctx);
-            let layout = (*(*ctx).layouts).get(StructId(id as u32));
-            let block = NonNull::new_unchecked(block);
-            // Find the tail of the block's unknown list (rare path; lists are short).
-            let mut tail: *mut UnknownField = *(block.as_ptr().add(layout.unknown_offset) as *mut *mut UnknownField);
-            while !tail.is_null() && !(*tail).next.is_null() {
-                tail = (*tail).next as *mut UnknownField;
-            }
-            let h = FieldHeader { ttype: t as u8, id: field as i16, bool_value: None };
-            match d.keep_unknown(layout, block, &mut tail, h, depth as u32) {
-                Ok(()) => {
-                    (*ctx).pos = d.r.pos();
-                    OK
+    struct Unknown {
+        block: *mut u8,
+        id: u64,
+        t: u64,
+        field: u64,
+        depth: u64,
+    }
+    impl ReadWith for Unknown {
+        unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
+            // The header as the interpreter's reader would have returned it.
+            let h = match R::PROTOCOL {
+                Protocol::Binary => FieldHeader { ttype: self.t as u8, id: self.field as i16, bool_value: None },
+                Protocol::Compact => {
+                    // An invalid nibble is an error, as in `CompactReader::field_header`.
+                    let Some((ttype, bool_value)) = compact_field_type(self.t as u8) else { return ERROR };
+                    FieldHeader { ttype, id: self.field as i16, bool_value }
                 }
-                Err(_) => ERROR,
+            };
+            // SAFETY: the context is live; `block` is a block of type `id`.
+            unsafe {
+                let layout = (*(*ctx).layouts).get(StructId(self.id as u32));
+                let block = NonNull::new_unchecked(self.block);
+                // Find the tail of the block's unknown list (rare path; lists are short).
+                let mut tail: *mut UnknownField =
+                    *(block.as_ptr().add(layout.unknown_offset) as *mut *mut UnknownField);
+                while !tail.is_null() && !(*tail).next.is_null() {
+                    tail = (*tail).next as *mut UnknownField;
+                }
+                match d.keep_unknown(layout, block, &mut tail, h, self.depth as u32) {
+                    Ok(()) => {
+                        (*ctx).pos = d.r.pos();
+                        OK
+                    }
+                    Err(_) => ERROR,
+                }
             }
         }
-    })
+    }
+    // SAFETY: generated code passes its live context and a block of type `id`.
+    unsafe { with_decoder(ctx, Unknown { block, id, t, field, depth }) }
 }
 
 extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index: u64, depth: u64) -> i32 {
-    guarded(|| {
-        // SAFETY: the context is live; `block` is a block of type `id` and
-        // `index` one of its fields.
-        unsafe {
-            let mut d = decoder(ctx);
-            let f = &(*(*ctx).layouts).get(StructId(id as u32)).fields[index as usize];
-            let slot = NonNull::new_unchecked(block.add(f.offset));
-            match d.read_elem(&f.kind, slot, depth as u32) {
-                Ok(true) => {
-                    (*ctx).pos = d.r.pos();
-                    OK
+    struct FieldInterp {
+        block: *mut u8,
+        id: u64,
+        index: u64,
+        depth: u64,
+    }
+    impl ReadWith for FieldInterp {
+        unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
+            // SAFETY: the context is live; `block` is a block of type `id`
+            // and `index` one of its fields.
+            unsafe {
+                let f = &(*(*ctx).layouts).get(StructId(self.id as u32)).fields[self.index as usize];
+                let slot = NonNull::new_unchecked(self.block.add(f.offset));
+                match d.read_elem(&f.kind, slot, self.depth as u32) {
+                    Ok(true) => {
+                        (*ctx).pos = d.r.pos();
+                        OK
+                    }
+                    Ok(false) => MISMATCH,
+                    Err(_) => ERROR,
                 }
-                Ok(false) => MISMATCH,
-                Err(_) => ERROR,
             }
         }
-    })
+    }
+    // SAFETY: generated code passes its live context, a block of type `id`
+    // and one of its field indexes.
+    unsafe { with_decoder(ctx, FieldInterp { block, id, index, depth }) }
 }
 
 extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {
-    guarded(|| {
-        // SAFETY: the context is live; `block` is a block of type `id` whose
-        // fields were all read.
-        unsafe {
-            let mut d = decoder(ctx);
-            let layout = (*(*ctx).layouts).get(StructId(id as u32));
-            match d.finish_struct(layout, NonNull::new_unchecked(block)) {
-                Ok(()) => OK,
-                Err(_) => ERROR,
+    struct StructEnd {
+        block: *mut u8,
+        id: u64,
+    }
+    impl ReadWith for StructEnd {
+        unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
+            // SAFETY: the context is live; `block` is a block of type `id`
+            // whose fields were all read.
+            unsafe {
+                let layout = (*(*ctx).layouts).get(StructId(self.id as u32));
+                match d.finish_struct(layout, NonNull::new_unchecked(self.block)) {
+                    Ok(()) => OK,
+                    Err(_) => ERROR,
+                }
             }
         }
-    })
+    }
+    // SAFETY: generated code passes its live context and a block of type `id`.
+    unsafe { with_decoder(ctx, StructEnd { block, id }) }
 }
 
 extern "C" fn h_grow(ctx: *mut EncodeCtx, additional: u64) -> i32 {
@@ -275,12 +372,13 @@ extern "C" fn h_memcpy(dst: *mut u8, src: *const u8, len: u64) {
     unsafe { std::ptr::copy_nonoverlapping(src, dst, len as usize) }
 }
 
-/// Runs `f` with the output `Vec` of an encode context at its current
-/// position, then refreshes the context from it.
+/// Runs `f` with an encoder of the context's protocol appending to the
+/// output `Vec` at its current position (a Compact writer continues the
+/// field-id deltas from `ctx.last_id`), then refreshes the context from it.
 ///
 /// # Safety
 /// `ctx` must be a live encode context.
-unsafe fn with_vec(ctx: *mut EncodeCtx, f: impl FnOnce(&mut Vec<u8>, &Layouts) -> bool) -> i32 {
+unsafe fn with_encoder(ctx: *mut EncodeCtx, f: impl WriteWith) -> i32 {
     guarded(|| {
         // SAFETY: the caller guarantees the context is live; `pos` bytes of
         // the `Vec` are initialised.
@@ -288,7 +386,13 @@ unsafe fn with_vec(ctx: *mut EncodeCtx, f: impl FnOnce(&mut Vec<u8>, &Layouts) -
             let c = &mut *ctx;
             let v = &mut *c.vec;
             v.set_len(c.pos);
-            let ok = f(v, &*c.layouts);
+            let layouts = &*c.layouts;
+            let ok = match protocol_of(c.protocol) {
+                Protocol::Binary => f.run(&mut Encoder { w: BinaryWriter::new(v), layouts }),
+                Protocol::Compact => {
+                    f.run(&mut Encoder { w: CompactWriter::with_last_id(v, c.last_id as i16), layouts })
+                }
+            };
             c.pos = v.len();
             c.buf = v.as_mut_ptr();
             c.cap = v.capacity();
@@ -297,27 +401,51 @@ unsafe fn with_vec(ctx: *mut EncodeCtx, f: impl FnOnce(&mut Vec<u8>, &Layouts) -
     })
 }
 
+/// The body of an encode helper, generic over the protocol's writer.
+trait WriteWith {
+    /// Writes with `e`; returns whether it succeeded.
+    ///
+    /// # Safety
+    /// The block the implementor holds is a live block of its type.
+    unsafe fn run<W: ProtocolWriter>(self, e: &mut Encoder<'_, W>) -> bool;
+}
+
 extern "C" fn h_enc_field_interp(ctx: *mut EncodeCtx, block: *mut u8, id: u64, index: u64, depth: u64) -> i32 {
+    struct Field {
+        block: *mut u8,
+        id: u64,
+        index: u64,
+        depth: u64,
+    }
+    impl WriteWith for Field {
+        unsafe fn run<W: ProtocolWriter>(self, e: &mut Encoder<'_, W>) -> bool {
+            let f = &e.layouts.get(StructId(self.id as u32)).fields[self.index as usize];
+            // SAFETY: `block` is a block of type `id` whose field `index` is set.
+            let slot = unsafe { NonNull::new_unchecked(self.block.add(f.offset)) };
+            e.write_field(f, slot, self.depth as u32).is_ok()
+        }
+    }
     // SAFETY: the context is live; `block` is a block of type `id` whose
     // field `index` is set.
-    unsafe {
-        with_vec(ctx, |v, layouts| {
-            let f = &layouts.get(StructId(id as u32)).fields[index as usize];
-            let mut e = Encoder { w: BinaryWriter::new(v), layouts };
-            e.write_field(f, NonNull::new_unchecked(block.add(f.offset)), depth as u32).is_ok()
-        })
-    }
+    unsafe { with_encoder(ctx, Field { block, id, index, depth }) }
 }
 
 extern "C" fn h_enc_unknown(ctx: *mut EncodeCtx, block: *mut u8, id: u64, depth: u64) -> i32 {
-    // SAFETY: the context is live; `block` is a block of type `id`.
-    unsafe {
-        with_vec(ctx, |v, layouts| {
-            let layout = layouts.get(StructId(id as u32));
-            let mut e = Encoder { w: BinaryWriter::new(v), layouts };
-            e.write_unknowns(layout, NonNull::new_unchecked(block), depth as u32).is_ok()
-        })
+    struct Unknowns {
+        block: *mut u8,
+        id: u64,
+        depth: u64,
     }
+    impl WriteWith for Unknowns {
+        unsafe fn run<W: ProtocolWriter>(self, e: &mut Encoder<'_, W>) -> bool {
+            let layout = e.layouts.get(StructId(self.id as u32));
+            // SAFETY: `block` is a live block of type `id`.
+            let block = unsafe { NonNull::new_unchecked(self.block) };
+            e.write_unknowns(layout, block, self.depth as u32).is_ok()
+        }
+    }
+    // SAFETY: the context is live; `block` is a block of type `id`.
+    unsafe { with_encoder(ctx, Unknowns { block, id, depth }) }
 }
 
 #[cfg(test)]
@@ -332,11 +460,15 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
+        // `protocol` is read by helpers only (generated code is compiled per
+        // protocol), so it has no constant; it stays last.
+        assert_eq!(std::mem::offset_of!(DecodeCtx, protocol), std::mem::size_of::<DecodeCtx>() - 8);
         assert_eq!(std::mem::offset_of!(EncodeCtx, buf) as i32, EncodeCtx::BUF);
         assert_eq!(std::mem::offset_of!(EncodeCtx, pos) as i32, EncodeCtx::POS);
         assert_eq!(std::mem::offset_of!(EncodeCtx, cap) as i32, EncodeCtx::CAP);
         assert_eq!(std::mem::offset_of!(EncodeCtx, fns) as i32, EncodeCtx::FNS);
         assert_eq!(std::mem::offset_of!(EncodeCtx, helpers) as i32, EncodeCtx::HELPERS);
+        assert_eq!(std::mem::offset_of!(EncodeCtx, last_id) as i32, EncodeCtx::LAST_ID);
         assert_eq!(std::mem::offset_of!(Helpers, new_block) as i32, Helpers::NEW_BLOCK);
         assert_eq!(std::mem::offset_of!(Helpers, alloc) as i32, Helpers::ALLOC);
         assert_eq!(std::mem::offset_of!(Helpers, copy_bytes) as i32, Helpers::COPY_BYTES);

@@ -46,6 +46,22 @@ pub(crate) fn to_compact(t: u8) -> u8 {
     }
 }
 
+/// What the type nibble of a Compact field header means: the Binary type
+/// code and, for a bool field, its value; `None` for an invalid nibble
+/// (STOP is not a field type). For the JIT, whose compiled code reads the
+/// header and hands the nibble of an unknown field to the interpreter.
+pub(crate) fn field_type(nibble: u8) -> Option<(u8, Option<bool>)> {
+    let value = match nibble {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    };
+    match FROM_COMPACT[usize::from(nibble & 0x0f)] {
+        0xff | ttype::STOP => None,
+        t => Some((t, value)),
+    }
+}
+
 /// Reads the Compact protocol from a slice.
 #[derive(Clone, Debug)]
 pub struct CompactReader<'a> {
@@ -309,6 +325,12 @@ impl<'s, S: Sink> CompactWriter<'s, S> {
     /// A writer appending to `out`.
     pub fn new(out: &'s mut S) -> Self {
         CompactWriter { out, last_id: 0 }
+    }
+
+    /// A writer appending to `out` in the middle of a struct whose last
+    /// field header had id `last_id` (the next header's delta starts there).
+    pub fn with_last_id(out: &'s mut S, last_id: i16) -> Self {
+        CompactWriter { out, last_id }
     }
 
     #[inline]

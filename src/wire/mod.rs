@@ -15,6 +15,7 @@ mod skip;
 
 pub use binary::{BinaryReader, BinaryWriter};
 pub use compact::{CompactReader, CompactWriter};
+pub(crate) use compact::{field_type as compact_field_type, to_compact};
 pub use envelope::{ApplicationException, MessageHeader, MessageType, app_exception_type};
 pub use skip::skip;
 

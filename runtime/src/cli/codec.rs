@@ -42,7 +42,7 @@ pub enum EngineArg {
     /// The JIT where it applies, else the interpreter.
     #[default]
     Auto,
-    /// Compiled code (types or protocols it does not compile use the interpreter).
+    /// Compiled code (types it declines use the interpreter).
     Jit,
     /// The table-driven interpreter only.
     Interp,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use thriftjit::jit::{self, Jit};
 use thriftjit::layout::StructLayout;
+use thriftjit::wire::Protocol;
 
 use super::IncludeArgs;
 use super::codec::{CliError, ProtocolArg, load_type, write_stdout};
@@ -23,9 +24,9 @@ pub struct InspectArgs {
     /// The struct-like type (`Xtruct`, `Service.method_args`, …).
     #[arg(long = "type", value_name = "NAME")]
     type_name: String,
-    /// The protocol whose routines to show.
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
-    protocol: ProtocolArg,
+    /// The protocol whose routines to show (default: both).
+    #[arg(long, value_enum)]
+    protocol: Option<ProtocolArg>,
     /// Print the layout table.
     #[arg(long)]
     layout: bool,
@@ -48,35 +49,38 @@ pub fn inspect(args: InspectArgs) -> Result<(), CliError> {
     if args.layout || all {
         write_layout(&mut out, layout, &layouts);
     }
-    if matches!(args.protocol, ProtocolArg::Compact) {
-        let _ = writeln!(out, "\nCompact: served by the interpreter (the JIT compiles the Binary protocol).");
-        return write_stdout(out.as_bytes());
-    }
-    match Jit::inspect(&layouts, id, args.target.as_deref()) {
-        Err(e) => {
-            let _ = writeln!(out, "\n{e}; the interpreter serves this type.");
-        }
-        Ok(ins) => {
-            for r in &ins.routines {
-                let _ = writeln!(
-                    out,
-                    "\n== {} {} for {}: {} bytes of machine code, compiled in {} µs",
-                    layout.name,
-                    r.name,
-                    ins.target,
-                    r.code.len(),
-                    r.compile_micros
-                );
-                if args.clif || all {
-                    let _ = writeln!(out, "\n-- Cranelift IR\n{}", r.clif);
-                }
-                if args.asm || all {
-                    let _ = writeln!(out, "\n-- machine code\n{}", r.asm);
-                    let _ = writeln!(out, "-- hex");
-                    for (i, chunk) in r.code.chunks(16).enumerate() {
-                        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-                        let _ = writeln!(out, "{:06x}  {}", i * 16, hex.join(" "));
-                    }
+    let protocols = match args.protocol {
+        Some(p) => vec![Protocol::from(p)],
+        None => vec![Protocol::Binary, Protocol::Compact],
+    };
+    for protocol in protocols {
+        let ins = match Jit::inspect(&layouts, id, protocol, args.target.as_deref()) {
+            Ok(ins) => ins,
+            Err(e) => {
+                let _ = writeln!(out, "\n{e}; the interpreter serves this type.");
+                break;
+            }
+        };
+        for r in &ins.routines {
+            let _ = writeln!(
+                out,
+                "\n== {} {} ({}) for {}: {} bytes of machine code, compiled in {} µs",
+                layout.name,
+                r.name,
+                protocol.name(),
+                ins.target,
+                r.code.len(),
+                r.compile_micros
+            );
+            if args.clif || all {
+                let _ = writeln!(out, "\n-- Cranelift IR\n{}", r.clif);
+            }
+            if args.asm || all {
+                let _ = writeln!(out, "\n-- machine code\n{}", r.asm);
+                let _ = writeln!(out, "-- hex");
+                for (i, chunk) in r.code.chunks(16).enumerate() {
+                    let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+                    let _ = writeln!(out, "{:06x}  {}", i * 16, hex.join(" "));
                 }
             }
         }

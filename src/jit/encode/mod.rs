@@ -1,15 +1,22 @@
-//! Cranelift IR of a Binary-protocol encoder for one struct type.
+//! Cranelift IR of an encoder for one struct type in one protocol.
 //!
 //! Straight-line code in declaration order: per field a presence test
-//! against a constant mask, one capacity check covering the header and a
-//! fixed-size value (growth is a helper call), constant header bytes, a
-//! byte-swapping store from a constant offset. Strings are copied with one
-//! call; lists of scalars are a loop after one capacity check; structs call
-//! the child's encoder. Maps, nested containers, uuids and unknown fields go
-//! through the interpreter's encoder (helpers).
+//! against a constant mask, one capacity check covering the header and the
+//! largest encoding of a scalar value (growth is a helper call), the header
+//! (constant bytes where the protocol allows), a store from a constant
+//! offset. Strings are copied with one call; lists of scalars are a loop
+//! after one capacity check; structs call the child's encoder. Maps, nested
+//! containers, uuids and unknown fields go through the interpreter's encoder
+//! (helpers).
+//!
+//! This file is that shape, shared by both protocols; `binary.rs` and
+//! `compact.rs` spell headers, scalars, lengths and list headers.
+
+mod binary;
+mod compact;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I8, I16, I32, I64};
+use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
@@ -17,8 +24,9 @@ use super::rt::{ERROR, EncodeCtx, Helpers, OK};
 use crate::idl::ast::Requiredness;
 use crate::layout::{FieldLayout, Layouts, StructLayout, ValueKind};
 use crate::schema::StructId;
+use crate::wire::Protocol;
 
-pub(crate) use super::decode_binary::signature;
+pub(crate) use super::decode::signature;
 
 fn native() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
@@ -26,29 +34,33 @@ fn native() -> MemFlagsData {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
-    Scalar(u32),
+    Scalar,
     Bytes,
     Struct(StructId),
-    ScalarList(u32),
+    ScalarList,
     BytesList,
     StructList(StructId),
     Interp,
 }
 
-fn scalar_size(k: &ValueKind) -> Option<u32> {
-    Some(match k {
-        ValueKind::Bool | ValueKind::I8 => 1,
-        ValueKind::I16 => 2,
-        ValueKind::I32 | ValueKind::Enum(_) => 4,
-        ValueKind::I64 | ValueKind::Double => 8,
-        _ => return None,
-    })
+fn is_scalar(k: &ValueKind) -> bool {
+    matches!(
+        k,
+        ValueKind::Bool
+            | ValueKind::I8
+            | ValueKind::I16
+            | ValueKind::I32
+            | ValueKind::Enum(_)
+            | ValueKind::I64
+            | ValueKind::Double
+    )
 }
 
 struct Gen<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     layouts: &'a Layouts,
     layout: &'a StructLayout,
+    protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
     ctx: Value,
     block: Value,
@@ -56,14 +68,22 @@ struct Gen<'a, 'b> {
     buf: Variable,
     pos: Variable,
     cap: Variable,
+    /// Compact: the id of the last field header written in this struct
+    /// (sign-extended), the base of the next header's delta.
+    last: Variable,
+    /// Compact: `last` when it is known while generating code (at the start,
+    /// and after a required field), so that headers are constants.
+    known_last: Option<i16>,
     error: Block,
 }
 
-/// Builds the encoder of `layout` into `b` (an empty function with [`signature`]).
+/// Builds the encoder of `layout` for `protocol` into `b` (an empty
+/// function with [`signature`]).
 pub(crate) fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
     layout: &StructLayout,
+    protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
 ) {
     let entry = b.create_block();
@@ -74,8 +94,26 @@ pub(crate) fn build(
     let buf = b.declare_var(I64);
     let pos = b.declare_var(I64);
     let cap = b.declare_var(I64);
+    let last = b.declare_var(I64);
+    let zero = b.ins().iconst(I64, 0);
+    b.def_var(last, zero);
     let error = b.create_block();
-    let mut g = Gen { b, layouts, layout, call_conv, ctx, block, depth, buf, pos, cap, error };
+    let mut g = Gen {
+        b,
+        layouts,
+        layout,
+        protocol,
+        call_conv,
+        ctx,
+        block,
+        depth,
+        buf,
+        pos,
+        cap,
+        last,
+        known_last: Some(0),
+        error,
+    };
     g.reload();
     g.body();
     g.b.switch_to_block(g.error);
@@ -87,16 +125,16 @@ pub(crate) fn build(
 impl Gen<'_, '_> {
     fn plan(&self, f: &FieldLayout) -> Plan {
         let accepted = |id: StructId| super::accepts(self.layouts.get(id));
-        if let Some(n) = scalar_size(&f.kind) {
-            return Plan::Scalar(n);
+        if is_scalar(&f.kind) {
+            return Plan::Scalar;
         }
         match &f.kind {
             ValueKind::String | ValueKind::Binary => Plan::Bytes,
             ValueKind::Struct(id) if accepted(*id) => Plan::Struct(*id),
-            ValueKind::List(e) | ValueKind::Set(e) => match (&**e, scalar_size(e)) {
-                (_, Some(n)) => Plan::ScalarList(n),
-                (ValueKind::String | ValueKind::Binary, _) => Plan::BytesList,
-                (ValueKind::Struct(id), _) if accepted(*id) => Plan::StructList(*id),
+            ValueKind::List(e) | ValueKind::Set(e) => match &**e {
+                e if is_scalar(e) => Plan::ScalarList,
+                ValueKind::String | ValueKind::Binary => Plan::BytesList,
+                ValueKind::Struct(id) if accepted(*id) => Plan::StructList(*id),
                 _ => Plan::Interp,
             },
             _ => Plan::Interp,
@@ -122,12 +160,16 @@ impl Gen<'_, '_> {
             let next = self.b.create_block();
             let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
             let bit = self.b.ins().band_imm_s(word, f.presence_mask() as i64);
-            let unset = if f.requiredness == Requiredness::Required { self.error } else { next };
+            let required = f.requiredness == Requiredness::Required;
+            let unset = if required { self.error } else { next };
             self.b.ins().brif(bit, set, &[], unset, &[]);
             self.b.switch_to_block(set);
             self.write_field(k, f);
             self.b.ins().jump(next, &[]);
             self.b.switch_to_block(next);
+            // A required field was written (or the encode failed): its id is
+            // the last; after an optional one it depends on the message.
+            self.known_last = if required { Some(f.id) } else { None };
         }
         let unknown = self.b.ins().load(I64, native(), self.block, self.layout.unknown_offset as i32);
         let has_unknown = self.b.create_block();
@@ -141,13 +183,9 @@ impl Gen<'_, '_> {
         self.reload();
         self.b.ins().jump(stop, &[]);
         self.b.switch_to_block(stop);
+        // The stop byte is 0 in both protocols.
         self.ensure_const(1);
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
-        let at = self.b.ins().iadd(buf, pos);
-        let zero = self.b.ins().iconst(I8, 0);
-        self.b.ins().store(native(), zero, at, 0);
-        let p1 = self.b.ins().iadd_imm_s(pos, 1);
-        self.b.def_var(self.pos, p1);
+        self.put_u8_const(0);
         self.sync();
         let ok = self.b.ins().iconst(I32, i64::from(OK));
         self.b.ins().return_(&[ok]);
@@ -155,30 +193,31 @@ impl Gen<'_, '_> {
 
     fn write_field(&mut self, k: usize, f: &FieldLayout) {
         let off = f.offset as i32;
+        let hdr = self.header_max(f);
         match self.plan(f) {
-            Plan::Scalar(size) => {
-                self.ensure_const(3 + i64::from(size));
-                let at = self.header(f);
-                self.store_scalar(&f.kind, self.block, off, at, 3);
-                self.advance(3 + i64::from(size));
+            Plan::Scalar => {
+                self.ensure_const(hdr + self.scalar_max(&f.kind, true));
+                self.field_header(f);
+                if !(self.protocol == Protocol::Compact && f.kind == ValueKind::Bool) {
+                    self.write_scalar(&f.kind, self.block, off);
+                }
             }
             Plan::Bytes => {
                 let (ptr, n) = self.load_slice(self.block, off);
                 self.check_len(n);
-                let need = self.b.ins().iadd_imm_s(n, 7);
+                let fixed = hdr + self.len_max();
+                let need = self.b.ins().iadd_imm_s(n, fixed);
                 self.ensure(need);
-                self.header(f);
-                self.advance(3);
+                self.field_header(f);
                 self.write_bytes_body(ptr, n);
             }
             Plan::Struct(id) => {
-                self.ensure_const(3);
-                self.header(f);
-                self.advance(3);
+                self.ensure_const(hdr);
+                self.field_header(f);
                 let child = self.b.ins().load(I64, native(), self.block, off);
                 self.encode_child(id, child, self.depth);
             }
-            p @ (Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_)) => self.write_list(f, p),
+            p @ (Plan::ScalarList | Plan::BytesList | Plan::StructList(_)) => self.write_list(f, p),
             Plan::Interp => {
                 self.sync();
                 let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
@@ -190,45 +229,58 @@ impl Gen<'_, '_> {
                 );
                 self.check_status(status);
                 self.reload();
+                // The helper wrote the header: its id is the last one now.
+                self.set_last(f.id);
             }
         }
     }
 
-    /// Writes field `f`'s 3 header bytes at `pos` (capacity checked); returns the address.
-    fn header(&mut self, f: &FieldLayout) -> Value {
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
-        let at = self.b.ins().iadd(buf, pos);
-        let t = self.b.ins().iconst(I8, i64::from(f.ttype));
-        self.b.ins().store(native(), t, at, 0);
-        let id = self.b.ins().iconst(I16, i64::from(f.id));
-        self.store_be(id, at, 1);
-        at
+    /// Most bytes field `f`'s header takes.
+    fn header_max(&self, f: &FieldLayout) -> i64 {
+        match self.protocol {
+            Protocol::Binary => 3,
+            Protocol::Compact => self.compact_header_max(f),
+        }
     }
 
-    /// Stores the scalar of `kind` at `src + src_off` big-endian at `at + at_off`.
-    fn store_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32, at: Value, at_off: i32) {
-        match kind {
-            ValueKind::Bool => {
-                let v = self.b.ins().load(I8, native(), src, src_off);
-                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
-                self.b.ins().store(native(), nz, at, at_off);
-            }
-            ValueKind::I8 => {
-                let v = self.b.ins().load(I8, native(), src, src_off);
-                self.b.ins().store(native(), v, at, at_off);
-            }
-            ValueKind::I16 => {
-                let v = self.b.ins().load(I16, native(), src, src_off);
-                self.store_be(v, at, at_off);
-            }
-            ValueKind::I32 | ValueKind::Enum(_) => {
-                let v = self.b.ins().load(I32, native(), src, src_off);
-                self.store_be(v, at, at_off);
-            }
-            _ => {
-                let v = self.b.ins().load(I64, native(), src, src_off);
-                self.store_be(v, at, at_off);
-            }
+    /// Most bytes a scalar of `kind` takes (a field's value, or a list element).
+    fn scalar_max(&self, kind: &ValueKind, field: bool) -> i64 {
+        match self.protocol {
+            Protocol::Binary => binary::scalar_size(kind),
+            Protocol::Compact => compact::scalar_max(kind, field),
+        }
+    }
+
+    /// Most bytes a string length or a list header takes.
+    fn len_max(&self) -> i64 {
+        match self.protocol {
+            Protocol::Binary => 4,
+            Protocol::Compact => compact::MAX_LEN_BYTES,
+        }
+    }
+
+    /// Writes field `f`'s header at `pos` (capacity checked).
+    fn field_header(&mut self, f: &FieldLayout) {
+        match self.protocol {
+            Protocol::Binary => self.binary_field_header(f),
+            Protocol::Compact => self.compact_field_header(f),
+        }
+    }
+
+    /// Writes the scalar of `kind` at `src + src_off` at `pos` (capacity checked).
+    fn write_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32) {
+        match self.protocol {
+            Protocol::Binary => self.binary_scalar(kind, src, src_off),
+            Protocol::Compact => self.compact_scalar(kind, src, src_off),
+        }
+    }
+
+    /// Records that the last field header written has id `id`.
+    fn set_last(&mut self, id: i16) {
+        if self.protocol == Protocol::Compact {
+            let v = self.b.ins().iconst(I64, i64::from(id));
+            self.b.def_var(self.last, v);
+            self.known_last = Some(id);
         }
     }
 
@@ -246,20 +298,20 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
-    /// Writes an i32 length and the bytes (capacity for both checked).
+    /// Writes a length and the bytes (capacity for both checked).
     fn write_bytes_body(&mut self, ptr: Value, n: Value) {
+        match self.protocol {
+            Protocol::Binary => self.binary_len(n),
+            Protocol::Compact => self.compact_varint(n),
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
-        let at = self.b.ins().iadd(buf, pos);
-        let n32 = self.b.ins().ireduce(I32, n);
-        self.store_be(n32, at, 0);
-        let dst = self.b.ins().iadd_imm_s(at, 4);
+        let dst = self.b.ins().iadd(buf, pos);
         let f = self.helper_addr(Helpers::MEMCPY);
         let mut sig = Signature::new(self.call_conv);
         sig.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
         let sig = self.b.import_signature(sig);
         self.b.ins().call_indirect(sig, f, &[dst, ptr, n]);
         let p2 = self.b.ins().iadd(pos, n);
-        let p2 = self.b.ins().iadd_imm_s(p2, 4);
         self.b.def_var(self.pos, p2);
     }
 
@@ -288,20 +340,22 @@ impl Gen<'_, '_> {
         let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
         let (arr, n) = self.load_slice(self.block, f.offset as i32);
         self.check_len(n);
+        // The header, the list header and, for scalars, every element.
+        let fixed = self.header_max(f) + 1 + self.len_max();
         let need = match p {
-            Plan::ScalarList(size) => {
-                let body = self.b.ins().imul_imm_s(n, i64::from(size));
-                self.b.ins().iadd_imm_s(body, 8)
+            Plan::ScalarList => {
+                let each = self.scalar_max(elem, false);
+                let body = self.b.ins().imul_imm_s(n, each);
+                self.b.ins().iadd_imm_s(body, fixed)
             }
-            _ => self.b.ins().iconst(I64, 8),
+            _ => self.b.ins().iconst(I64, fixed),
         };
         self.ensure(need);
-        let at = self.header(f);
-        let et = self.b.ins().iconst(I8, i64::from(elem.ttype()));
-        self.b.ins().store(native(), et, at, 3);
-        let n32 = self.b.ins().ireduce(I32, n);
-        self.store_be(n32, at, 4);
-        self.advance(8);
+        self.field_header(f);
+        match self.protocol {
+            Protocol::Binary => self.binary_list_header(elem, n),
+            Protocol::Compact => self.compact_list_header(elem, n),
+        }
 
         let stride = elem.size() as i64;
         let head = self.b.create_block();
@@ -318,16 +372,13 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let src = self.b.ins().iadd(arr, off);
         match p {
-            Plan::ScalarList(size) => {
-                let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
-                let at = self.b.ins().iadd(buf, pos);
-                self.store_scalar(elem, src, 0, at, 0);
-                self.advance(i64::from(size));
-            }
+            // In capacity: the check above covered every element.
+            Plan::ScalarList => self.write_scalar(elem, src, 0),
             Plan::BytesList => {
                 let (ptr, len) = self.load_slice(src, 0);
                 self.check_len(len);
-                let need = self.b.ins().iadd_imm_s(len, 4);
+                let room = self.len_max();
+                let need = self.b.ins().iadd_imm_s(len, room);
                 self.ensure(need);
                 self.write_bytes_body(ptr, len);
             }
@@ -340,6 +391,20 @@ impl Gen<'_, '_> {
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.switch_to_block(exit);
+    }
+
+    /// Writes the byte `v` at `pos` (capacity checked) and advances.
+    fn put_u8_const(&mut self, v: u8) {
+        let b = self.b.ins().iconst(I8, i64::from(v));
+        self.put_u8(b);
+    }
+
+    /// Writes the `I8` value `v` at `pos` (capacity checked) and advances.
+    fn put_u8(&mut self, v: Value) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        self.b.ins().store(native(), v, at, 0);
+        self.advance(1);
     }
 
     fn advance(&mut self, n: i64) {
@@ -371,9 +436,15 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
+    /// Stores `pos` (and, for Compact, the last field id) in the context
+    /// before a call: helpers and child encoders continue from there.
     fn sync(&mut self) {
         let pos = self.b.use_var(self.pos);
         self.b.ins().store(native(), pos, self.ctx, EncodeCtx::POS);
+        if self.protocol == Protocol::Compact {
+            let last = self.b.use_var(self.last);
+            self.b.ins().store(native(), last, self.ctx, EncodeCtx::LAST_ID);
+        }
     }
 
     fn reload(&mut self) {
@@ -407,10 +478,5 @@ impl Gen<'_, '_> {
         let sig = self.b.import_signature(sig);
         let call = self.b.ins().call_indirect(sig, f, args);
         self.b.inst_results(call)[0]
-    }
-    /// Stores an integer big-endian: a byte swap and a native store.
-    fn store_be(&mut self, v: Value, addr: Value, off: i32) {
-        let swapped = self.b.ins().bswap(v);
-        self.b.ins().store(native(), swapped, addr, off);
     }
 }

@@ -1,35 +1,45 @@
-//! Cranelift IR of a Binary-protocol decoder for one struct type.
+//! Cranelift IR of a decoder for one struct type in one protocol.
 //!
 //! Shape (see the module docs of `jit`): fields are expected in declaration
-//! order. `check_k` tests, with **one bounds check** covering the header and a
-//! fixed-size value, that the next 3 header bytes are exactly field k's
-//! (type and id as one constant) and decodes the value inline, storing at a
+//! order. `check_k` tests, with **one bounds check** covering the header and
+//! the value bytes the fast path reads, that the next bytes are exactly
+//! field k's header (a constant) and decodes the value inline, storing at a
 //! constant offset and ORing a constant into the presence register; then it
 //! falls through to `check_{k+1}`. Anything else goes to `dispatch`, which
 //! reads the header generically and jumps by id (a `Switch`) to `read_k`,
 //! after which the chain resumes at `check_{k+1}`. Unknown fields, fields
 //! whose value the JIT does not inline (maps, nested containers, uuids),
 //! allocation and the end-of-struct checks call helpers.
+//!
+//! This file is that shape, shared by both protocols. How a protocol spells
+//! field headers, scalars, lengths and list headers lives in `binary.rs` and
+//! `compact.rs`, as methods of the same generator.
+
+mod binary;
+mod compact;
+
+pub(super) use compact::{header_bytes, header_type};
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I8, I16, I32, I64};
+use cranelift_codegen::ir::types::{I8, I32, I64};
 use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use super::rt::{DecodeCtx, ERROR, Helpers, MISMATCH, OK};
 use crate::layout::{FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
 use crate::schema::StructId;
+use crate::wire::Protocol;
 
 /// How the JIT reads a field's value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
-    /// A fixed-size scalar read inline: (bytes on the wire).
+    /// A scalar read inline: (bytes in the Binary protocol).
     Scalar(u32),
     /// A string/binary read inline (aliased or copied).
     Bytes,
     /// A struct: allocate a block and call the child's decoder.
     Struct(StructId),
-    /// A list/set of fixed-size scalars: one count check, then a loop without checks.
+    /// A list/set of scalars: one count check, then a loop.
     ScalarList(u32),
     /// A list/set of strings.
     BytesList,
@@ -65,6 +75,24 @@ fn plan(kind: &ValueKind) -> Plan {
     }
 }
 
+/// What is known to be in the input when the read of a value starts.
+#[derive(Clone, Copy)]
+enum Bounds {
+    /// Nothing: every byte is checked before it is read.
+    Unchecked,
+    /// The bytes the fast path reads were checked with the field header
+    /// (a fixed-size value, or the first byte of a varint). A longer value
+    /// jumps to `slow` (`read_k`) with `pos` at the value, to be read there
+    /// with checks.
+    Header {
+        /// Where a value longer than the checked bytes is read.
+        slow: Block,
+    },
+    /// A list element: the count check (`count × minimum size ≤ remaining`)
+    /// covers fixed-size elements; variable-length ones check their bytes.
+    Counted,
+}
+
 /// Signature of every generated decoder: `(ctx, block, depth) -> status`.
 pub(crate) fn signature(call_conv: cranelift_codegen::isa::CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
@@ -81,6 +109,7 @@ struct Gen<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     layouts: &'a Layouts,
     layout: &'a StructLayout,
+    protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
     ctx: Value,
     block: Value,
@@ -89,14 +118,22 @@ struct Gen<'a, 'b> {
     len: Value,
     pos: Variable,
     seen: Variable,
+    /// Compact: the id of the last field header read (as a u16), the base
+    /// of the next header's delta.
+    last: Variable,
+    /// Compact: the type nibble of the last field header read, which holds
+    /// a bool field's value.
+    nibble: Variable,
     error: Block,
 }
 
-/// Builds the decoder of `layout` into `b` (an empty function with [`signature`]).
+/// Builds the decoder of `layout` for `protocol` into `b` (an empty
+/// function with [`signature`]).
 pub(crate) fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
     layout: &StructLayout,
+    protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
 ) {
     let entry = b.create_block();
@@ -109,11 +146,16 @@ pub(crate) fn build(
     let pos = b.declare_var(I64);
     let p0 = b.ins().load(I64, native(), ctx, DecodeCtx::POS);
     b.def_var(pos, p0);
-    let seen = b.declare_var(I64);
     let zero = b.ins().iconst(I64, 0);
+    let seen = b.declare_var(I64);
     b.def_var(seen, zero);
+    let last = b.declare_var(I64);
+    b.def_var(last, zero);
+    let nibble = b.declare_var(I64);
+    b.def_var(nibble, zero);
     let error = b.create_block();
-    let mut g = Gen { b, layouts, layout, call_conv, ctx, block, depth, buf, len, pos, seen, error };
+    let mut g =
+        Gen { b, layouts, layout, protocol, call_conv, ctx, block, depth, buf, len, pos, seen, last, nibble, error };
     g.body();
     g.b.switch_to_block(g.error);
     let e = g.b.ins().iconst(I32, i64::from(ERROR));
@@ -130,7 +172,7 @@ impl Gen<'_, '_> {
         let dispatch = self.b.create_block();
         let done = self.b.create_block();
         let unknown = self.b.create_block();
-        self.b.append_block_param(unknown, I64); // wire type
+        self.b.append_block_param(unknown, I64); // type code, as the protocol writes it
         self.b.append_block_param(unknown, I64); // field id
         let next = |k: usize| if k + 1 < n { checks[k + 1] } else { check_end };
 
@@ -138,35 +180,20 @@ impl Gen<'_, '_> {
 
         for k in 0..n {
             let f = &self.layout.fields[k];
-            // check_k: the expected header, with one bounds check for header + fixed value.
-            self.b.switch_to_block(checks[k]);
             let p = self.plan_field(f);
-            let need = 3 + match p {
-                Plan::Scalar(size) => i64::from(size),
-                Plan::Bytes => 4,
-                Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
-                Plan::Struct(_) | Plan::Interp => 1,
-            };
-            let pos = self.b.use_var(self.pos);
-            let end = self.b.ins().iadd_imm_s(pos, need);
-            let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
-            let load_hdr = self.b.create_block();
-            self.b.ins().brif(short, dispatch, &[], load_hdr, &[]);
-            self.b.switch_to_block(load_hdr);
-            let addr = self.b.ins().iadd(self.buf, pos);
-            let word = self.load_be(I32, addr, 0);
-            let word = self.b.ins().uextend(I64, word);
-            let hdr = self.b.ins().ushr_imm_s(word, 8);
-            let expected = (i64::from(f.ttype) << 16) | i64::from(f.id as u16);
-            let hit = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
+            // check_k: the expected header, with one bounds check for the header and the fast path's value bytes.
+            self.b.switch_to_block(checks[k]);
             let fast = self.b.create_block();
-            self.b.ins().brif(hit, fast, &[], dispatch, &[]);
+            match self.protocol {
+                Protocol::Binary => self.binary_expect_header(k, p, fast, dispatch),
+                Protocol::Compact => self.compact_expect_header(k, p, fast, dispatch),
+            }
             self.b.switch_to_block(fast);
-            let after_hdr = self.b.ins().iadd_imm_s(pos, 3);
-            self.b.def_var(self.pos, after_hdr);
             match p {
-                // Header and value are in bounds: read without further checks.
-                Plan::Scalar(_) | Plan::Bytes => self.read_value(k, f, p, true, next(k), unknown),
+                // Header and (the start of) the value are in bounds: read inline.
+                Plan::Scalar(_) | Plan::Bytes => {
+                    self.read_value(k, f, p, Bounds::Header { slow: reads[k] }, next(k), unknown)
+                }
                 // Larger readers are emitted once, in read_k, to keep the code small.
                 _ => {
                     self.b.ins().jump(reads[k], &[]);
@@ -175,7 +202,7 @@ impl Gen<'_, '_> {
 
             // read_k: reached from dispatch (header consumed), checks its own bounds.
             self.b.switch_to_block(reads[k]);
-            self.read_value(k, f, p, false, next(k), unknown);
+            self.read_value(k, f, p, Bounds::Unchecked, next(k), unknown);
         }
 
         // After the last expected field: the stop byte, or back to dispatch.
@@ -194,7 +221,7 @@ impl Gen<'_, '_> {
         self.b.def_var(self.pos, p1);
         self.b.ins().jump(done, &[]);
 
-        // dispatch: a generic header read, then by id.
+        // dispatch: a generic header read (byte 0 is the stop in both protocols), then by id.
         self.b.switch_to_block(dispatch);
         let pos = self.b.use_var(self.pos);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
@@ -211,16 +238,10 @@ impl Gen<'_, '_> {
         self.b.def_var(self.pos, p1);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(not_stop);
-        let end = self.b.ins().iadd_imm_s(pos, 3);
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
-        let have3 = self.b.create_block();
-        self.b.ins().brif(short, self.error, &[], have3, &[]);
-        self.b.switch_to_block(have3);
-        let id = {
-            let v = self.load_be(I16, addr, 1);
-            self.b.ins().uextend(I64, v)
+        let (code, id) = match self.protocol {
+            Protocol::Binary => self.binary_dispatch_header(addr, t),
+            Protocol::Compact => self.compact_dispatch_header(t),
         };
-        self.b.def_var(self.pos, end);
         let mut switch = Switch::new();
         let mut matches = Vec::with_capacity(n);
         for f in self.layout.fields.iter() {
@@ -231,14 +252,17 @@ impl Gen<'_, '_> {
         let no_field = self.b.create_block();
         switch.emit(self.b, id, no_field);
         self.b.switch_to_block(no_field);
-        self.b.ins().jump(unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
+        self.b.ins().jump(unknown, &[BlockArg::Value(code), BlockArg::Value(id)]);
         for (k, f) in self.layout.fields.iter().enumerate() {
             self.b.switch_to_block(matches[k]);
-            let same = self.b.ins().icmp_imm_s(IntCC::Equal, t, i64::from(f.ttype));
-            self.b.ins().brif(same, reads[k], &[], unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
+            let same = match self.protocol {
+                Protocol::Binary => self.b.ins().icmp_imm_s(IntCC::Equal, code, i64::from(f.ttype)),
+                Protocol::Compact => self.compact_type_matches(code, &f.kind),
+            };
+            self.b.ins().brif(same, reads[k], &[], unknown, &[BlockArg::Value(code), BlockArg::Value(id)]);
         }
 
-        // unknown(t, id): the interpreter skips and keeps it.
+        // unknown(type, id): the interpreter skips and keeps it.
         self.b.switch_to_block(unknown);
         let args = self.b.block_params(unknown).to_vec();
         self.sync_pos();
@@ -274,35 +298,33 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// Field `f`'s type code as the protocol writes it in a field header.
+    fn wire_code(&self, f: &FieldLayout) -> i64 {
+        match self.protocol {
+            Protocol::Binary => i64::from(f.ttype),
+            Protocol::Compact => i64::from(crate::wire::to_compact(f.ttype)),
+        }
+    }
+
     /// Reads field k's value at `pos` (header consumed), marks it present and
-    /// jumps to `next`. `checked` says the bounds of a fixed-size value were
-    /// already checked with the header.
-    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, checked: bool, next: Block, unknown: Block) {
+    /// jumps to `next`.
+    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, bounds: Bounds, next: Block, unknown: Block) {
         let slot_off = f.offset as i32;
         match p {
-            Plan::Scalar(size) => {
-                if !checked {
-                    self.need(i64::from(size));
-                }
-                let pos = self.b.use_var(self.pos);
-                let addr = self.b.ins().iadd(self.buf, pos);
-                self.load_scalar_store(&f.kind, addr, self.block, slot_off);
-                let p2 = self.b.ins().iadd_imm_s(pos, i64::from(size));
-                self.b.def_var(self.pos, p2);
+            Plan::Scalar(_) if self.protocol == Protocol::Compact && f.kind == ValueKind::Bool => {
+                // Compact carries a bool field's value in its header.
+                self.compact_bool_field(slot_off);
             }
+            Plan::Scalar(_) => self.read_scalar(&f.kind, self.block, slot_off, bounds),
             Plan::Bytes => {
-                if !checked {
-                    self.need(4);
-                }
-                let (ptr, n) = self.read_bytes();
+                let (ptr, n) = self.read_bytes(bounds);
                 self.store_slice(ptr, n, self.block, slot_off);
             }
             Plan::Struct(id) => {
                 let child = self.decode_child(id, self.depth);
                 self.b.ins().store(native(), child, self.block, slot_off);
             }
-            Plan::ScalarList(size) => self.read_list(f, p, size, checked, unknown),
-            Plan::BytesList | Plan::StructList(_) => self.read_list(f, p, 0, checked, unknown),
+            Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => self.read_list(f, p, bounds, unknown),
             Plan::Interp => {
                 self.sync_pos();
                 let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
@@ -323,12 +345,27 @@ impl Gen<'_, '_> {
         self.b.ins().jump(next, &[]);
     }
 
+    /// Reads a scalar of `kind` at `pos` and stores it natively at `dst + off`.
+    fn read_scalar(&mut self, kind: &ValueKind, dst: Value, off: i32, bounds: Bounds) {
+        match self.protocol {
+            Protocol::Binary => self.binary_scalar(kind, dst, off, bounds),
+            Protocol::Compact => self.compact_scalar(kind, dst, off, bounds),
+        }
+    }
+
     /// On `MISMATCH` keep field `f` as unknown (its value starts at `pos`), else fail.
     fn mismatch_or_error(&mut self, status: Value, f: &FieldLayout, unknown: Block) {
         let is_mismatch = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(MISMATCH));
-        let t = self.b.ins().iconst(I64, i64::from(f.ttype));
+        let args = self.unknown_args(f);
+        self.b.ins().brif(is_mismatch, unknown, &args, self.error, &[]);
+    }
+
+    /// The arguments of `unknown` that keep field `f` (header consumed) as unknown.
+    fn unknown_args(&mut self, f: &FieldLayout) -> [BlockArg; 2] {
+        let code = self.wire_code(f);
+        let t = self.b.ins().iconst(I64, code);
         let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
-        self.b.ins().brif(is_mismatch, unknown, &[BlockArg::Value(t), BlockArg::Value(id)], self.error, &[]);
+        [BlockArg::Value(t), BlockArg::Value(id)]
     }
 
     fn mark_present(&mut self, f: &FieldLayout) {
@@ -344,45 +381,16 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Loads a big-endian scalar of `kind` at `addr` and stores it natively at `dst + off`.
-    fn load_scalar_store(&mut self, kind: &ValueKind, addr: Value, dst: Value, off: i32) {
-        match kind {
-            ValueKind::Bool => {
-                let v = self.b.ins().uload8(I32, native(), addr, 0);
-                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
-                self.b.ins().store(native(), nz, dst, off);
-            }
-            ValueKind::I8 => {
-                let v = self.b.ins().load(I8, native(), addr, 0);
-                self.b.ins().store(native(), v, dst, off);
-            }
-            ValueKind::I16 => {
-                let v = self.load_be(I16, addr, 0);
-                self.b.ins().store(native(), v, dst, off);
-            }
-            ValueKind::I32 | ValueKind::Enum(_) => {
-                let v = self.load_be(I32, addr, 0);
-                self.b.ins().store(native(), v, dst, off);
-            }
-            _ => {
-                // i64 and double: the same 8 bytes, byte-swapped.
-                let v = self.load_be(I64, addr, 0);
-                self.b.ins().store(native(), v, dst, off);
-            }
-        }
-    }
-
-    /// Reads a string at `pos` (4 length bytes already in bounds): returns (ptr, len).
-    fn read_bytes(&mut self) -> (Value, Value) {
-        let pos = self.b.use_var(self.pos);
-        let addr = self.b.ins().iadd(self.buf, pos);
-        let n = {
-            let v = self.load_be(I32, addr, 0);
-            self.b.ins().sextend(I64, v)
+    /// Reads a string at `pos`: returns (ptr, len), aliasing the input or
+    /// copied into the arena.
+    fn read_bytes(&mut self, bounds: Bounds) -> (Value, Value) {
+        let n = match self.protocol {
+            Protocol::Binary => self.binary_len(bounds),
+            Protocol::Compact => self.compact_len(bounds),
         };
-        let start = self.b.ins().iadd_imm_s(pos, 4);
+        let start = self.b.use_var(self.pos);
         let room = self.b.ins().isub(self.len, start);
-        // A negative length is a huge unsigned one: one comparison covers both.
+        // A negative (Binary) length is a huge unsigned one: one comparison covers both.
         let bad = self.b.ins().icmp(IntCC::UnsignedGreaterThan, n, room);
         let good = self.b.create_block();
         self.b.ins().brif(bad, self.error, &[], good, &[]);
@@ -427,8 +435,8 @@ impl Gen<'_, '_> {
         child
     }
 
-    /// A list or set (header at `pos`; 5 bytes in bounds when `checked`).
-    fn read_list(&mut self, f: &FieldLayout, p: Plan, size: u32, checked: bool, unknown: Block) {
+    /// A list or set (header at `pos`).
+    fn read_list(&mut self, f: &FieldLayout, p: Plan, bounds: Bounds, unknown: Block) {
         let (ValueKind::List(elem) | ValueKind::Set(elem)) = &f.kind else {
             unreachable!("a list plan has a list kind")
         };
@@ -437,57 +445,18 @@ impl Gen<'_, '_> {
         self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
         self.b.switch_to_block(ok);
         let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
-        if !checked {
-            self.need(5);
-        }
-        let pos = self.b.use_var(self.pos);
-        let addr = self.b.ins().iadd(self.buf, pos);
-        let et = self.b.ins().uload8(I64, native(), addr, 0);
-        let n = {
-            let v = self.load_be(I32, addr, 1);
-            self.b.ins().sextend(I64, v)
+        // After the header: `n` elements of the IDL's type that fit (or none).
+        let n = match self.protocol {
+            Protocol::Binary => self.binary_list_header(f, elem, p, bounds, unknown),
+            Protocol::Compact => self.compact_list_header(f, elem, bounds, unknown),
         };
-        let start = self.b.ins().iadd_imm_s(pos, 5);
-        self.b.def_var(self.pos, start);
-        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
-        let nonneg = self.b.create_block();
-        self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
-        self.b.switch_to_block(nonneg);
-        let empty = self.b.create_block();
         let some = self.b.create_block();
         let store = self.b.create_block();
         self.b.append_block_param(store, I64);
-        self.b.ins().brif(n, some, &[], empty, &[]);
-        self.b.switch_to_block(empty);
         let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
-        self.b.ins().jump(store, &[BlockArg::Value(dangling)]);
+        self.b.ins().brif(n, some, &[], store, &[BlockArg::Value(dangling)]);
 
         self.b.switch_to_block(some);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(elem.ttype()));
-        let typed = self.b.create_block();
-        let mismatch = self.b.create_block();
-        self.b.ins().brif(same, typed, &[], mismatch, &[]);
-        self.b.switch_to_block(mismatch);
-        // Rewind to the value's start and keep the whole field as unknown.
-        let back = self.b.ins().iadd_imm_s(start, -5);
-        self.b.def_var(self.pos, back);
-        let t = self.b.ins().iconst(I64, i64::from(f.ttype));
-        let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
-        self.b.ins().jump(unknown, &[BlockArg::Value(t), BlockArg::Value(id)]);
-
-        self.b.switch_to_block(typed);
-        // count × minimum element size ≤ bytes left (the interpreter's check).
-        let min = match p {
-            Plan::ScalarList(s) => i64::from(s),
-            Plan::BytesList => 4,
-            _ => 1,
-        };
-        let need = self.b.ins().imul_imm_s(n, min);
-        let room = self.b.ins().isub(self.len, start);
-        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, room);
-        let fits = self.b.create_block();
-        self.b.ins().brif(too_many, self.error, &[], fits, &[]);
-        self.b.switch_to_block(fits);
         let stride = elem.size() as i64;
         let bytes = self.b.ins().imul_imm_s(n, stride);
         let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
@@ -507,17 +476,9 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let dst = self.b.ins().iadd(arr, off);
         match p {
-            Plan::ScalarList(_) => {
-                // In bounds by the count check: count × size ≤ bytes left.
-                let pos = self.b.use_var(self.pos);
-                let src = self.b.ins().iadd(self.buf, pos);
-                self.load_scalar_store(elem, src, dst, 0);
-                let p2 = self.b.ins().iadd_imm_s(pos, i64::from(size));
-                self.b.def_var(self.pos, p2);
-            }
+            Plan::ScalarList(_) => self.read_scalar(elem, dst, 0, Bounds::Counted),
             Plan::BytesList => {
-                self.need(4);
-                let (ptr, len) = self.read_bytes();
+                let (ptr, len) = self.read_bytes(Bounds::Unchecked);
                 self.store_slice(ptr, len, dst, 0);
             }
             Plan::StructList(id) => {
@@ -536,6 +497,18 @@ impl Gen<'_, '_> {
         self.store_slice(ptr, n, self.block, f.offset as i32);
     }
 
+    /// Fails unless `n` × `min` bytes are left (the interpreter's count check;
+    /// `n` is at most `i32::MAX`, so the product does not overflow).
+    fn check_count(&mut self, n: Value, min: i64) {
+        let need = self.b.ins().imul_imm_s(n, min);
+        let pos = self.b.use_var(self.pos);
+        let room = self.b.ins().isub(self.len, pos);
+        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, room);
+        let fits = self.b.create_block();
+        self.b.ins().brif(too_many, self.error, &[], fits, &[]);
+        self.b.switch_to_block(fits);
+    }
+
     /// Fails unless `n` more bytes are in the input.
     fn need(&mut self, n: i64) {
         let pos = self.b.use_var(self.pos);
@@ -544,6 +517,26 @@ impl Gen<'_, '_> {
         let ok = self.b.create_block();
         self.b.ins().brif(short, self.error, &[], ok, &[]);
         self.b.switch_to_block(ok);
+    }
+
+    /// Branches to `miss` unless `n` more bytes are in the input (the fast
+    /// path's one bounds check); returns `pos` and the address of the bytes.
+    fn have_or(&mut self, n: i64, miss: Block) -> (Value, Value) {
+        let pos = self.b.use_var(self.pos);
+        let end = self.b.ins().iadd_imm_s(pos, n);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
+        let ok = self.b.create_block();
+        self.b.ins().brif(short, miss, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        (pos, addr)
+    }
+
+    /// Advances `pos` by `n` bytes.
+    fn advance(&mut self, n: i64) {
+        let pos = self.b.use_var(self.pos);
+        let p = self.b.ins().iadd_imm_s(pos, n);
+        self.b.def_var(self.pos, p);
     }
 
     fn sync_pos(&mut self) {
@@ -592,10 +585,10 @@ impl Gen<'_, '_> {
         let call = self.b.ins().call_indirect(sig, f, args);
         self.b.inst_results(call)[0]
     }
-    /// Loads a big-endian integer: a native load and a byte swap (Cranelift's
-    /// x86 backend has no big-endian loads). Bounds were checked by the caller.
-    fn load_be(&mut self, ty: cranelift_codegen::ir::Type, addr: Value, off: i32) -> Value {
-        let v = self.b.ins().load(ty, native(), addr, off);
-        if ty == I8 { v } else { self.b.ins().bswap(v) }
+
+    /// Stores an `I8` truth value of `cond` at `dst + off`.
+    fn store_flag(&mut self, cond: Value, dst: Value, off: i32) {
+        debug_assert_eq!(self.b.func.dfg.value_type(cond), I8);
+        self.b.ins().store(native(), cond, dst, off);
     }
 }

@@ -1,0 +1,165 @@
+//! How the Binary protocol spells what the decoder reads: 3-byte field
+//! headers (type, big-endian id), big-endian fixed-width scalars, `i32`
+//! lengths, and list headers of an element type and an `i32` count.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I8, I16, I32, I64};
+use cranelift_codegen::ir::{Block, InstBuilder, Value};
+
+use super::{Bounds, Gen, Plan, native};
+use crate::layout::{FieldLayout, ValueKind};
+
+impl Gen<'_, '_> {
+    /// `check_k`: jumps to `hit` with field k's header consumed when the next
+    /// 3 bytes are its header, else to `miss`. One bounds check covers the
+    /// header and a fixed-size value (or a string's or list's length).
+    pub(super) fn binary_expect_header(&mut self, k: usize, p: Plan, hit: Block, miss: Block) {
+        let f = &self.layout.fields[k];
+        let need = 3 + match p {
+            Plan::Scalar(size) => i64::from(size),
+            Plan::Bytes => 4,
+            Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
+            Plan::Struct(_) | Plan::Interp => 1,
+        };
+        let (pos, addr) = self.have_or(need, miss);
+        let word = self.load_be(I32, addr, 0);
+        let word = self.b.ins().uextend(I64, word);
+        let hdr = self.b.ins().ushr_imm_s(word, 8);
+        let expected = (i64::from(f.ttype) << 16) | i64::from(f.id as u16);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
+        let after = self.b.ins().iadd_imm_s(pos, 3);
+        let consume = self.b.create_block();
+        self.b.ins().brif(same, consume, &[], miss, &[]);
+        self.b.switch_to_block(consume);
+        self.b.def_var(self.pos, after);
+        self.b.ins().jump(hit, &[]);
+    }
+
+    /// `dispatch`, after a non-stop type byte `t` at `addr`: reads the id and
+    /// consumes the header; returns (type, id).
+    pub(super) fn binary_dispatch_header(&mut self, addr: Value, t: Value) -> (Value, Value) {
+        let pos = self.b.use_var(self.pos);
+        let end = self.b.ins().iadd_imm_s(pos, 3);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
+        let have3 = self.b.create_block();
+        self.b.ins().brif(short, self.error, &[], have3, &[]);
+        self.b.switch_to_block(have3);
+        let id = self.load_be(I16, addr, 1);
+        let id = self.b.ins().uextend(I64, id);
+        self.b.def_var(self.pos, end);
+        (t, id)
+    }
+
+    /// A big-endian scalar of `kind` at `pos`, stored natively at `dst + off`.
+    pub(super) fn binary_scalar(&mut self, kind: &ValueKind, dst: Value, off: i32, bounds: Bounds) {
+        let size: i64 = match kind {
+            ValueKind::Bool | ValueKind::I8 => 1,
+            ValueKind::I16 => 2,
+            ValueKind::I32 | ValueKind::Enum(_) => 4,
+            _ => 8,
+        };
+        if let Bounds::Unchecked = bounds {
+            self.need(size);
+        }
+        // In bounds: checked just above, with the header, or by the count check.
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        match kind {
+            ValueKind::Bool => {
+                let v = self.b.ins().uload8(I32, native(), addr, 0);
+                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+                self.store_flag(nz, dst, off);
+            }
+            ValueKind::I8 => {
+                let v = self.b.ins().load(I8, native(), addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            ValueKind::I16 => {
+                let v = self.load_be(I16, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            ValueKind::I32 | ValueKind::Enum(_) => {
+                let v = self.load_be(I32, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+            _ => {
+                // i64 and double: the same 8 bytes, byte-swapped.
+                let v = self.load_be(I64, addr, 0);
+                self.b.ins().store(native(), v, dst, off);
+            }
+        }
+        self.advance(size);
+    }
+
+    /// A string's `i32` length at `pos` (sign-extended: a negative length
+    /// fails the caller's room check); `pos` moves past it.
+    pub(super) fn binary_len(&mut self, bounds: Bounds) -> Value {
+        if let Bounds::Unchecked = bounds {
+            self.need(4);
+        }
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let n = self.load_be(I32, addr, 0);
+        let n = self.b.ins().sextend(I64, n);
+        self.advance(4);
+        n
+    }
+
+    /// A list header at `pos`: returns the count, with the builder where the
+    /// elements are of `elem`'s type and fit (or there are none). A count of
+    /// another element type keeps the whole field as unknown.
+    pub(super) fn binary_list_header(
+        &mut self,
+        f: &FieldLayout,
+        elem: &ValueKind,
+        p: Plan,
+        bounds: Bounds,
+        unknown: Block,
+    ) -> Value {
+        if let Bounds::Unchecked = bounds {
+            self.need(5);
+        }
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let et = self.b.ins().uload8(I64, native(), addr, 0);
+        let n = self.load_be(I32, addr, 1);
+        let n = self.b.ins().sextend(I64, n);
+        self.advance(5);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+        let nonneg = self.b.create_block();
+        self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
+        self.b.switch_to_block(nonneg);
+        let some = self.b.create_block();
+        let ready = self.b.create_block();
+        self.b.ins().brif(n, some, &[], ready, &[]);
+
+        self.b.switch_to_block(some);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(elem.ttype()));
+        let typed = self.b.create_block();
+        let mismatch = self.b.create_block();
+        self.b.ins().brif(same, typed, &[], mismatch, &[]);
+        self.b.switch_to_block(mismatch);
+        // Rewind to the value's start and keep the whole field as unknown.
+        self.b.def_var(self.pos, pos);
+        let args = self.unknown_args(f);
+        self.b.ins().jump(unknown, &args);
+
+        self.b.switch_to_block(typed);
+        let min = match p {
+            Plan::ScalarList(s) => i64::from(s),
+            Plan::BytesList => 4,
+            _ => 1,
+        };
+        self.check_count(n, min);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(ready);
+        n
+    }
+
+    /// Loads a big-endian integer: a native load and a byte swap (Cranelift's
+    /// x86 backend has no big-endian loads). Bounds were checked by the caller.
+    fn load_be(&mut self, ty: cranelift_codegen::ir::Type, addr: Value, off: i32) -> Value {
+        let v = self.b.ins().load(ty, native(), addr, off);
+        if ty == I8 { v } else { self.b.ins().bswap(v) }
+    }
+}

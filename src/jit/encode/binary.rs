@@ -1,0 +1,85 @@
+//! How the Binary protocol spells what the encoder writes: 3-byte field
+//! headers (type, big-endian id), big-endian fixed-width scalars, `i32`
+//! lengths, list headers of an element type and an `i32` count.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I8, I16, I32, I64};
+use cranelift_codegen::ir::{InstBuilder, Value};
+
+use super::{Gen, native};
+use crate::layout::{FieldLayout, ValueKind};
+
+/// Bytes of a scalar of `kind`.
+pub(super) fn scalar_size(kind: &ValueKind) -> i64 {
+    match kind {
+        ValueKind::Bool | ValueKind::I8 => 1,
+        ValueKind::I16 => 2,
+        ValueKind::I32 | ValueKind::Enum(_) => 4,
+        _ => 8,
+    }
+}
+
+impl Gen<'_, '_> {
+    /// Field `f`'s 3 header bytes at `pos` (capacity checked).
+    pub(super) fn binary_field_header(&mut self, f: &FieldLayout) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        let t = self.b.ins().iconst(I8, i64::from(f.ttype));
+        self.b.ins().store(native(), t, at, 0);
+        let id = self.b.ins().iconst(I16, i64::from(f.id));
+        self.store_be(id, at, 1);
+        self.advance(3);
+    }
+
+    /// The scalar of `kind` at `src + src_off`, big-endian at `pos` (capacity checked).
+    pub(super) fn binary_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        match kind {
+            ValueKind::Bool => {
+                let v = self.b.ins().load(I8, native(), src, src_off);
+                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
+                self.b.ins().store(native(), nz, at, 0);
+            }
+            ValueKind::I8 => {
+                let v = self.b.ins().load(I8, native(), src, src_off);
+                self.b.ins().store(native(), v, at, 0);
+            }
+            ValueKind::I16 => {
+                let v = self.b.ins().load(I16, native(), src, src_off);
+                self.store_be(v, at, 0);
+            }
+            ValueKind::I32 | ValueKind::Enum(_) => {
+                let v = self.b.ins().load(I32, native(), src, src_off);
+                self.store_be(v, at, 0);
+            }
+            _ => {
+                let v = self.b.ins().load(I64, native(), src, src_off);
+                self.store_be(v, at, 0);
+            }
+        }
+        self.advance(scalar_size(kind));
+    }
+
+    /// A length `n` (at most `i32::MAX`, checked) as a big-endian `i32` at `pos`.
+    pub(super) fn binary_len(&mut self, n: Value) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        let n32 = self.b.ins().ireduce(I32, n);
+        self.store_be(n32, at, 0);
+        self.advance(4);
+    }
+
+    /// A list header: the element type and the count `n` (checked).
+    pub(super) fn binary_list_header(&mut self, elem: &ValueKind, n: Value) {
+        let et = self.b.ins().iconst(I8, i64::from(elem.ttype()));
+        self.put_u8(et);
+        self.binary_len(n);
+    }
+
+    /// Stores an integer big-endian: a byte swap and a native store.
+    fn store_be(&mut self, v: Value, addr: Value, off: i32) {
+        let swapped = self.b.ins().bswap(v);
+        self.b.ins().store(native(), swapped, addr, off);
+    }
+}
