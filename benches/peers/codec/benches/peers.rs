@@ -139,20 +139,19 @@ fn thriftjit_engines(c: &mut Criterion, case: &Case, jit: &Jit) {
     });
     group.finish();
 
-    // The JIT compiles Binary only (so far): Compact is the interpreter's.
-    if protocol != Protocol::Binary || !jit.ensure(ty).expect("compiles") {
+    if !jit.ensure(ty).expect("compiles") {
         return;
     }
-    let (by_jit, _) = jit.decode(ty, bytes, &options).expect("the JIT decodes");
+    let (by_jit, _) = jit.decode(ty, protocol, bytes, &options).expect("the JIT decodes");
     assert!(by_jit == decoded, "{}: the JIT and the interpreter disagree", case.name);
     let mut group = case.group(c, "jit");
     group.bench_function(format!("decode/{p}"), |b| {
-        b.iter(|| jit.decode(ty, black_box(bytes), &options).expect("decodes"))
+        b.iter(|| jit.decode(ty, protocol, black_box(bytes), &options).expect("decodes"))
     });
     group.bench_function(format!("encode/{p}"), |b| {
         b.iter(|| {
             out.clear();
-            jit.encode(&black_box(&decoded).root(), &mut out).expect("encodes");
+            jit.encode(&black_box(&decoded).root(), protocol, &mut out).expect("encodes");
             out.len()
         })
     });
