@@ -51,6 +51,7 @@
 
 mod decode;
 mod encode;
+mod ir;
 pub mod rt;
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};

@@ -551,39 +551,17 @@ impl Gen<'_, '_> {
 
     /// Returns `status` from this function unless it is `OK`.
     fn check_status(&mut self, status: Value) {
-        let ok = self.b.create_block();
-        let fail = self.b.create_block();
-        self.b.ins().brif(status, fail, &[], ok, &[]);
-        self.b.switch_to_block(fail);
-        self.b.ins().return_(&[status]);
-        self.b.switch_to_block(ok);
-    }
-
-    fn helper_addr(&mut self, offset: i32) -> Value {
-        let table = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::HELPERS);
-        self.b.ins().load(I64, native(), table, offset)
+        super::ir::check_status(self.b, status);
     }
 
     /// Calls a helper returning an `i32` status.
     fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        let f = self.helper_addr(offset);
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.push(AbiParam::new(I32));
-        let sig = self.b.import_signature(sig);
-        let call = self.b.ins().call_indirect(sig, f, args);
-        self.b.inst_results(call)[0]
+        super::ir::call_helper(self.b, self.call_conv, self.ctx, DecodeCtx::HELPERS, offset, params, I32, args)
     }
 
     /// Calls a helper returning a pointer.
     fn call_helper_ptr(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        let f = self.helper_addr(offset);
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.push(AbiParam::new(I64));
-        let sig = self.b.import_signature(sig);
-        let call = self.b.ins().call_indirect(sig, f, args);
-        self.b.inst_results(call)[0]
+        super::ir::call_helper(self.b, self.call_conv, self.ctx, DecodeCtx::HELPERS, offset, params, I64, args)
     }
 
     /// Stores an `I8` truth value of `cond` at `dst + off`.

@@ -457,12 +457,7 @@ impl Gen<'_, '_> {
     }
 
     fn check_status(&mut self, status: Value) {
-        let ok = self.b.create_block();
-        let fail = self.b.create_block();
-        self.b.ins().brif(status, fail, &[], ok, &[]);
-        self.b.switch_to_block(fail);
-        self.b.ins().return_(&[status]);
-        self.b.switch_to_block(ok);
+        super::ir::check_status(self.b, status);
     }
 
     fn helper_addr(&mut self, offset: i32) -> Value {
@@ -471,12 +466,6 @@ impl Gen<'_, '_> {
     }
 
     fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        let f = self.helper_addr(offset);
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-        sig.returns.push(AbiParam::new(I32));
-        let sig = self.b.import_signature(sig);
-        let call = self.b.ins().call_indirect(sig, f, args);
-        self.b.inst_results(call)[0]
+        super::ir::call_helper(self.b, self.call_conv, self.ctx, EncodeCtx::HELPERS, offset, params, I32, args)
     }
 }
