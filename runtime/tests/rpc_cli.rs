@@ -183,3 +183,86 @@ async fn demo_runs_end_to_end() {
     assert!(out.contains("Item                       binary: jit"), "{out}");
     assert!(out.contains("graceful shutdown: stopped accepting"), "{out}");
 }
+
+/// The bundled echo IDL and payloads of the RPC benchmark, from the repository.
+fn corpus(path: &str) -> String {
+    format!("{}/../corpus/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test]
+async fn bench_rpc_measures_echo_calls_and_checks_every_reply() {
+    let idl = corpus("idl/echo.thrift");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--idl", &idl, "--service", "EchoService", "--addr", "127.0.0.1:0", "--handler", "echo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let addr = line.strip_prefix("listening on ").unwrap().to_string();
+    // The echo handler answers a `Request` as the identical `Response`.
+    let o = call(&[
+        "--idl",
+        &idl,
+        "--service",
+        "EchoService",
+        "--addr",
+        &addr,
+        "--method",
+        "echo",
+        "--args",
+        r#"{"req":{"message":"m","id":9,"numbers":[1,2],"tags":{"k":"v"}}}"#,
+    ])
+    .await;
+    assert_eq!(stdout(&o), "{\"message\":\"m\",\"id\":9,\"numbers\":[1,2],\"tags\":{\"k\":\"v\"}}\n", "{}", stderr(&o));
+    for (transport, multiplex) in [("framed", false), ("ttheader", true), ("ttheader-noframe", false)] {
+        let args_file = corpus("payloads/echo-small.json");
+        let mut args = vec![
+            "bench-rpc",
+            "--idl",
+            &idl,
+            "--service",
+            "EchoService",
+            "--method",
+            "echo",
+            "--addr",
+            &addr,
+            "--args-file",
+            &args_file,
+            "--id-field",
+            "req.id",
+            "--transport",
+            transport,
+            "--concurrency",
+            "4",
+            "--calls",
+            "400",
+            "--label",
+            "small",
+            "--json",
+        ];
+        if multiplex {
+            args.push("--multiplex");
+        }
+        let o = Command::new(BIN).args(&args).output().await.unwrap();
+        assert!(o.status.success(), "{transport}: {}{}", stdout(&o), stderr(&o));
+        let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(report["errors"], 0, "{report}");
+        assert_eq!(report["calls"], 400);
+        assert_eq!(report["warmup_calls"], 40);
+        assert_eq!(report["request_bytes"], 124, "the args struct of 120 bytes of `Request`");
+        assert_eq!(report["multiplex"], multiplex);
+        assert!(report["qps"].as_f64().unwrap() > 0.0 && report["p99_us"].as_f64().unwrap() > 0.0, "{report}");
+    }
+    // An id field that is not an i64 field of the arguments is refused before any call.
+    let o = Command::new(BIN)
+        .args(["bench-rpc", "--idl", &idl, "--service", "EchoService", "--method", "echo", "--addr", &addr])
+        .args(["--args-file", &corpus("payloads/echo-small.json"), "--id-field", "req.message"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--id-field"), "{}", stderr(&o));
+}

@@ -412,6 +412,45 @@ impl Schema {
         out
     }
 
+    /// True when values of `a` and `b` have the same wire form and the same encode-time
+    /// rules, so that a value of one can be sent where the other is declared: equal types,
+    /// or structs of the same kind whose fields match one to one (id, requiredness, and
+    /// recursively the type); enums match enums. Echo servers and proxies use it to send
+    /// a decoded `Request` as a structurally identical `Response` without a copy.
+    pub fn same_wire_shape(&self, a: &Type, b: &Type) -> bool {
+        self.same_shape(a, b, &mut Vec::new())
+    }
+
+    /// `assumed`: struct pairs under comparison further up (a recursive type matches
+    /// itself unless some field on the way does not).
+    fn same_shape(&self, a: &Type, b: &Type, assumed: &mut Vec<(StructId, StructId)>) -> bool {
+        match (a, b) {
+            (Type::Struct(x), Type::Struct(y)) => {
+                if x == y || assumed.contains(&(*x, *y)) {
+                    return true;
+                }
+                let (sx, sy) = (self.struct_type(*x), self.struct_type(*y));
+                let one_of = |k: StructKind| matches!(k, StructKind::Union | StructKind::Result);
+                if one_of(sx.kind) != one_of(sy.kind) || sx.fields.len() != sy.fields.len() {
+                    return false;
+                }
+                assumed.push((*x, *y));
+                let same = sx.fields.iter().all(|f| {
+                    sy.field(f.id)
+                        .is_some_and(|g| f.requiredness == g.requiredness && self.same_shape(&f.ty, &g.ty, assumed))
+                });
+                assumed.pop();
+                same
+            }
+            (Type::Enum(_), Type::Enum(_)) => true,
+            (Type::List(x), Type::List(y)) | (Type::Set(x), Type::Set(y)) => self.same_shape(x, y, assumed),
+            (Type::Map(kx, vx), Type::Map(ky, vy)) => {
+                self.same_shape(kx, ky, assumed) && self.same_shape(vx, vy, assumed)
+            }
+            _ => a == b,
+        }
+    }
+
     /// A readable name for a type (`list<Xtruct>`, `map<string, i32>`).
     pub fn type_name(&self, ty: &Type) -> String {
         match ty {

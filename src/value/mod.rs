@@ -110,6 +110,24 @@ impl Message {
         self.root().to_value()
     }
 
+    /// The struct in field `field` of the root, as a message of its own that keeps this
+    /// message's arena and input: nothing is copied (the rest of the root stays in the
+    /// arena, unreachable). A server answers with an argument this way, and a proxy
+    /// forwards a nested struct. `Err` gives the message back when the field is not a
+    /// set struct field.
+    ///
+    /// # Errors
+    /// The message itself, unchanged, when `field` is unknown, unset or not a struct.
+    pub fn into_struct_field<S: FieldSel>(self, field: S) -> Result<Message, Message> {
+        let Some(child) = self.root().get_struct(field) else { return Err(self) };
+        let (ty, root) = (child.layout.id, child.ptr);
+        let Message { layouts, arena, input, .. } = self;
+        // The module invariant holds for the new root: `child` is a block reachable from
+        // the old root, so it was written completely following the layout of `ty`, and it
+        // lives in `arena` (or aliases `input`), which the new message owns.
+        Ok(Message { layouts, ty, root, arena, input })
+    }
+
     /// Builds a message from an owned tree.
     ///
     /// # Errors

@@ -54,7 +54,7 @@ pub enum TransportName {
 }
 
 impl TransportName {
-    fn transport(self) -> Transport {
+    pub(super) fn transport(self) -> Transport {
         match self {
             TransportName::Ttheader => Transport::TtHeader { inner_framed: true },
             TransportName::TtheaderNoframe => Transport::TtHeader { inner_framed: false },
@@ -73,6 +73,15 @@ pub enum ProtocolName {
     Binary,
     /// The compact protocol.
     Compact,
+}
+
+impl ProtocolName {
+    pub(super) fn protocol(self) -> Protocol {
+        match self {
+            ProtocolName::Binary => Protocol::Binary,
+            ProtocolName::Compact => Protocol::Compact,
+        }
+    }
 }
 
 /// What `thriftjit call --help` shows after the options.
@@ -245,10 +254,7 @@ fn plan(args: CallArgs) -> Result<Plan, String> {
 fn execute(plan: Plan) -> Result<ExitCode, String> {
     let schema = plan.includes.loader().load_file(&plan.idl).map_err(|e| e.to_string())?;
     let transport = plan.transport.transport();
-    let protocol = match plan.protocol {
-        ProtocolName::Binary => Protocol::Binary,
-        ProtocolName::Compact => Protocol::Compact,
-    };
+    let protocol = plan.protocol.protocol();
     let mut builder =
         Client::builder(schema, &plan.service).address(&plan.addr).transport(transport).protocol(protocol);
     if let Some(t) = plan.timeout {

@@ -3,6 +3,7 @@
 //! shows a type's layout and compiled code; `bench` times the engines.
 
 mod bench;
+mod bench_rpc;
 mod call;
 mod check;
 mod codec;
@@ -36,6 +37,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Time encode and decode of one JSON value per engine, side by side.
     Bench(bench::BenchArgs),
+    /// Load a server with calls of one method from concurrent callers; print QPS, p50, p99.
+    BenchRpc(bench_rpc::BenchRpcArgs),
     /// Serve a service of an IDL with a built-in handler (echo or mock).
     Serve(serve::ServeArgs),
     /// Call a method of a service with JSON arguments and print the result as JSON.
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Decode(args) => report(codec::decode(args)),
         Command::Inspect(args) => report(inspect::inspect(args)),
         Command::Bench(args) => report(bench::bench(args)),
+        Command::BenchRpc(args) => bench_rpc::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Call(args) => call::run(args),
         Command::Demo(args) => demo::run(args),

@@ -292,12 +292,22 @@ impl Client {
     /// # Errors
     /// As [`Client::call`]; JSON that does not fit is [`InvalidInput`](crate::ErrorKind::InvalidInput).
     pub async fn call_json(&self, method: &str, args: &str, options: &CallOptions) -> Result<Reply, Error> {
+        let args = self.args_from_json(method, args)?;
+        self.call_message(method, &args, options).await
+    }
+
+    /// The `<method>_args` message of arguments given as JSON (an object keyed by argument
+    /// name), for [`Client::call_message`].
+    ///
+    /// # Errors
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput): no such method, or JSON that does not fit.
+    pub fn args_from_json(&self, method: &str, args: &str) -> Result<Message, Error> {
         let m = self.method(method)?;
         let json: serde_json::Value =
             serde_json::from_str(args).map_err(|e| Error::invalid(format!("the arguments are not JSON: {e}")))?;
         let value = crate::json::to_value(self.schema(), m.args, &json)
             .map_err(|e| Error::invalid(format!("the arguments of `{method}` do not fit: {e}")))?;
-        self.call_with(method, value, options).await
+        self.args_message(m, value.into())
     }
 
     fn schema(&self) -> &Arc<Schema> {
@@ -323,11 +333,7 @@ impl Client {
                 if m.struct_id() == method.args && Arc::ptr_eq(m.layouts().schema(), self.schema()) {
                     return Ok(m);
                 }
-                return Err(Error::invalid(format!(
-                    "the arguments of `{}` must be a `{}` message of the client's schema",
-                    method.name,
-                    self.schema().struct_type(method.args).name
-                )));
+                return Err(Self::wrong_message(method, self.schema()));
             }
             Args::Value(v) => v,
             Args::Named(fields) => {
@@ -358,6 +364,33 @@ impl Client {
     pub async fn call_with(&self, method: &str, args: impl Into<Args>, options: &CallOptions) -> Result<Reply, Error> {
         let m = self.method(method)?;
         let args = self.args_message(m, args.into())?;
+        self.call_prepared(m, &args, options).await
+    }
+
+    /// Calls `method` with a ready `<method>_args` message that the caller keeps, so that
+    /// a loop can change a field and call again without building the arguments anew.
+    ///
+    /// # Errors
+    /// As [`Client::call`]; a message of another type or schema is
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput).
+    pub async fn call_message(&self, method: &str, args: &Message, options: &CallOptions) -> Result<Reply, Error> {
+        let m = self.method(method)?;
+        if args.struct_id() != m.args || !Arc::ptr_eq(args.layouts().schema(), self.schema()) {
+            return Err(Self::wrong_message(m, self.schema()));
+        }
+        self.call_prepared(m, args, options).await
+    }
+
+    fn wrong_message(method: &Method, schema: &Schema) -> Error {
+        Error::invalid(format!(
+            "the arguments of `{}` must be a `{}` message of the client's schema",
+            method.name,
+            schema.struct_type(method.args).name
+        ))
+    }
+
+    async fn call_prepared(&self, m: &Method, args: &Message, options: &CallOptions) -> Result<Reply, Error> {
+        let method = &*m.name;
         let timeout = options.timeout.or(self.inner.config.timeouts.call);
         let name = if self.inner.config.multiplexed_names {
             format!("{}:{}", self.inner.wire_service, m.name)
@@ -368,7 +401,7 @@ impl Client {
             method: m,
             name: &name,
             message_type: if m.oneway { MessageType::Oneway } else { MessageType::Call },
-            args: &args,
+            args,
             options,
             timeout,
         };

@@ -87,25 +87,32 @@ impl Handler for Mock {
 }
 
 /// Answers every method with its first argument when that argument has the method's
-/// return type (and is set), and like [`Mock`] otherwise.
+/// return type, or a type of the same wire shape ([`Schema::same_wire_shape`]: a `Request`
+/// struct echoed as an identical `Response`), and is set; like [`Mock`] otherwise. A
+/// struct argument is sent back as it was decoded, without a copy.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Echo;
 
-fn echo(ctx: &CallContext, args: &Message) -> Result<HandlerReply, HandlerError> {
+fn echo(ctx: &CallContext, args: Message) -> Result<HandlerReply, HandlerError> {
     let method = ctx.method_def().ok_or_else(|| HandlerError::internal("the method is gone from the schema"))?;
     let first = ctx.schema().struct_type(method.args).fields.first();
     if let (Some(ty), Some(arg)) = (&method.returns, first)
-        && arg.ty == *ty
-        && let Some(v) = args.root().get_index(0)
+        && ctx.schema().same_wire_shape(&arg.ty, ty)
     {
-        return Ok(HandlerReply::value(v.to_value()));
+        if matches!(arg.ty, Type::Struct(_)) {
+            if let Ok(reply) = args.into_struct_field(arg.id) {
+                return Ok(HandlerReply::message(reply));
+            }
+        } else if let Some(v) = args.root().get_index(0) {
+            return Ok(HandlerReply::value(v.to_value()));
+        }
     }
     mock(ctx)
 }
 
 impl Handler for Echo {
     fn call(&self, ctx: CallContext, args: Message) -> impl Future<Output = Result<HandlerReply, HandlerError>> + Send {
-        let reply = echo(&ctx, &args);
+        let reply = echo(&ctx, args);
         async move { reply }
     }
 }

@@ -70,8 +70,13 @@ pub(crate) fn build(
 /// A result whose field `id` (of type `ty`) is `payload`.
 fn field(codec: &Arc<Codec>, method: &str, result: StructId, id: i16, ty: &Type, payload: Payload) -> ReplyBody {
     let value = match payload {
+        // A message of the declared struct type, or of one with the same wire shape (an
+        // echoed argument), is encoded as it is.
         Payload::Message(m) => match ty {
-            Type::Struct(sid) if m.struct_id() == *sid && Arc::ptr_eq(m.layouts().schema(), codec.schema()) => {
+            Type::Struct(sid)
+                if Arc::ptr_eq(m.layouts().schema(), codec.schema())
+                    && (m.struct_id() == *sid || codec.schema().same_wire_shape(&Type::Struct(m.struct_id()), ty)) =>
+            {
                 return ReplyBody::Field { id, value: m };
             }
             _ => m.to_value(),
