@@ -58,15 +58,24 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     let mut buf = BytesMut::with_capacity(crate::transport::READ_CHUNK);
     let mut decoder = FrameDecoder::new(config.limits);
     let mut draining = signal.is_draining();
+    // One future per shutdown phase, not one per loop turn: each is a registration with
+    // the signal's waiters.
+    let mut phase = Box::pin(reached(signal.clone(), if draining { Phase::Stopped } else { Phase::Draining }));
+    let mut idle = config.idle_timeout.map(|t| IdleClock::new(t, &state));
     'conn: loop {
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
-                    let permit = tokio::select! {
-                        p = permits.clone().acquire_owned() => p,
-                        _ = signal.reached(Phase::Stopped) => break 'conn,
+                    let permit = match permits.clone().try_acquire_owned() {
+                        Ok(p) => p,
+                        Err(_) => tokio::select! {
+                            p = permits.clone().acquire_owned() => match p {
+                                Ok(p) => p,
+                                Err(_) => break 'conn,
+                            },
+                            _ = signal.reached(Phase::Stopped) => break 'conn,
+                        },
                     };
-                    let Ok(permit) = permit else { break 'conn };
                     if dispatcher.dispatch(frame, InFlight::new(state.clone(), permit)).is_err() {
                         break 'conn;
                     }
@@ -78,31 +87,31 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
                 }
             }
         }
-        let busy = state.in_flight() > 0;
-        // Nothing in flight: the client owes the next bytes, so the idle timeout runs (also
-        // over a half-received request, which a stalled client would otherwise keep open).
-        let idle = !busy;
-        let next_phase = if draining { Phase::Stopped } else { Phase::Draining };
         tokio::select! {
             biased;
-            _ = signal.reached(next_phase) => {
+            _ = phase.as_mut() => {
                 if signal.phase() == Phase::Stopped {
                     break;
                 }
                 draining = true;
+                phase = Box::pin(reached(signal.clone(), Phase::Stopped));
                 dispatcher.announce_shutdown();
             }
             _ = state.wait_idle(), if draining && buf.is_empty() => break,
-            // The last call finished: read again, now under the idle timeout.
-            _ = state.wait_idle(), if !draining && busy => {}
-            r = read(&mut rd, &mut buf, decoder.needed(), idle.then_some(config.idle_timeout).flatten()) => match r {
-                Read::Data => {}
-                Read::Closed => break,
-                Read::IdleTimeout => {
+            _ = IdleClock::tick(&mut idle) => {
+                if idle.as_mut().is_some_and(|c| c.expired(&state)) {
                     tracing::debug!(%peer, "closing an idle connection");
                     break;
                 }
-                Read::Failed(e) => {
+            }
+            r = read_more(&mut rd, &mut buf, decoder.needed()) => match r {
+                Ok(0) => break,
+                Ok(_) => {
+                    if let Some(c) = &mut idle {
+                        c.reads += 1;
+                    }
+                }
+                Err(e) => {
                     tracing::debug!(%peer, error = %e, "reading from a connection failed");
                     break;
                 }
@@ -114,30 +123,52 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     let _ = writer.await;
 }
 
-enum Read {
-    Data,
-    Closed,
-    IdleTimeout,
-    Failed(std::io::Error),
+/// Resolves once the server's shutdown reaches `phase`.
+async fn reached(mut signal: ShutdownSignal, phase: Phase) {
+    signal.reached(phase).await
 }
 
-async fn read<R: tokio::io::AsyncRead + Unpin>(
-    rd: &mut R,
-    buf: &mut BytesMut,
-    needed: usize,
-    idle_timeout: Option<std::time::Duration>,
-) -> Read {
-    let result = match idle_timeout {
-        Some(t) => match tokio::time::timeout(t, read_more(rd, buf, needed)).await {
-            Ok(r) => r,
-            Err(_) => return Read::IdleTimeout,
-        },
-        None => read_more(rd, buf, needed).await,
-    };
-    match result {
-        Ok(0) => Read::Closed,
-        Ok(_) => Read::Data,
-        Err(e) => Read::Failed(e),
+/// The idle timeout of a connection, kept without a timer per read: one timer ticks every
+/// period, and the connection is idle when a whole period passed without a read, without
+/// a call finishing, and with no call in flight. So an idle connection closes between one
+/// and two periods after its last activity; a busy one pays nothing per call.
+struct IdleClock {
+    period: std::time::Duration,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    /// Reads so far (counted by the reader), and at the last tick.
+    reads: u64,
+    reads_at_tick: u64,
+    /// Calls finished at the last tick ([`ConnState::finished`]).
+    finished_at_tick: u64,
+}
+
+impl IdleClock {
+    fn new(period: std::time::Duration, state: &ConnState) -> Self {
+        IdleClock {
+            period,
+            timer: Box::pin(tokio::time::sleep(period)),
+            reads: 0,
+            reads_at_tick: 0,
+            finished_at_tick: state.finished(),
+        }
+    }
+
+    /// Resolves at the next tick (never, without an idle timeout).
+    async fn tick(clock: &mut Option<IdleClock>) {
+        match clock {
+            Some(c) => c.timer.as_mut().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// At a tick: whether the whole period was idle. Re-arms the timer otherwise.
+    fn expired(&mut self, state: &ConnState) -> bool {
+        let finished = state.finished();
+        let idle = self.reads == self.reads_at_tick && finished == self.finished_at_tick && state.in_flight() == 0;
+        (self.reads_at_tick, self.finished_at_tick) = (self.reads, finished);
+        let next = Instant::now() + self.period;
+        self.timer.as_mut().reset(next);
+        idle
     }
 }
 
@@ -279,6 +310,8 @@ impl Dispatcher {
             Some(self.peer),
             received,
         );
+        let (deadline, timeout) = (ctx.deadline(), ctx.rpc_timeout());
+        let mut call = CatchUnwind(self.shared.handler.clone().call_owned(ctx, args));
         let job = Job {
             shared: self.shared.clone(),
             result: method.result,
@@ -289,7 +322,16 @@ impl Dispatcher {
             signal: self.signal.clone(),
             _tracked: self.shared.handlers.track(),
         };
-        tokio::spawn(job.run(ctx, args));
+        // The first poll runs here, where the request was read: a handler that answers at
+        // once (most do) costs no task, no timer and no wake-up. One that waits moves to a
+        // task of its own, which polls it again with a waker of its own (a future uses
+        // the waker of its latest poll; this one's does nothing).
+        match Pin::new(&mut call).poll(&mut Context::from_waker(std::task::Waker::noop())) {
+            Poll::Ready(outcome) => job.finish(outcome),
+            Poll::Pending => {
+                tokio::spawn(job.run(call, deadline, timeout));
+            }
+        }
         Ok(())
     }
 
@@ -335,10 +377,8 @@ struct Job {
 }
 
 impl Job {
-    async fn run(mut self, ctx: CallContext, args: thriftjit::value::Message) {
-        let deadline = ctx.deadline();
-        let timeout = ctx.rpc_timeout();
-        let call = CatchUnwind(self.shared.handler.call_boxed(ctx, args));
+    /// Runs a handler that did not answer at its first poll, under the caller's deadline.
+    async fn run(self, call: CatchUnwind<'static>, deadline: Option<Instant>, timeout: Option<std::time::Duration>) {
         let run = async {
             match deadline {
                 Some(at) => match tokio::time::timeout_at(at, call).await {
@@ -348,11 +388,17 @@ impl Job {
                 None => call.await,
             }
         };
+        let mut signal = self.signal.clone();
         let outcome = tokio::select! {
             r = run => r,
             // The shutdown deadline passed: the call is abandoned.
-            _ = self.signal.reached(Phase::Stopped) => return,
+            _ = signal.reached(Phase::Stopped) => return,
         };
+        self.finish(outcome);
+    }
+
+    /// Sends the reply the handler's outcome makes (none for a oneway call).
+    fn finish(mut self, outcome: Result<Outcome, Box<dyn std::any::Any + Send>>) {
         let outcome = outcome.unwrap_or_else(|panic| Outcome::Panicked(panic_message(&panic)));
         let Some(reply_to) = self.reply_to.take() else {
             if let Outcome::Panicked(why) = &outcome {

@@ -23,6 +23,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use thriftjit::value::{Message, Value};
 
@@ -163,11 +164,13 @@ pub(crate) type BoxedCall<'a> = Pin<Box<dyn Future<Output = Result<HandlerReply,
 
 /// [`Handler`] behind a pointer.
 pub(crate) trait ErasedHandler: Send + Sync + 'static {
-    fn call_boxed(&self, ctx: CallContext, args: Message) -> BoxedCall<'_>;
+    /// The call's future, owning a reference to the handler (so that it can be polled
+    /// first where the request was read and moved to a task of its own if it waits).
+    fn call_owned(self: Arc<Self>, ctx: CallContext, args: Message) -> BoxedCall<'static>;
 }
 
 impl<H: Handler> ErasedHandler for H {
-    fn call_boxed(&self, ctx: CallContext, args: Message) -> BoxedCall<'_> {
-        Box::pin(self.call(ctx, args))
+    fn call_owned(self: Arc<Self>, ctx: CallContext, args: Message) -> BoxedCall<'static> {
+        Box::pin(async move { self.call(ctx, args).await })
     }
 }

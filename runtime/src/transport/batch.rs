@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -40,6 +40,8 @@ pub const WRITE_BUFFER: usize = 8 * 1024;
 #[derive(Debug, Default)]
 pub struct ConnState {
     in_flight: AtomicUsize,
+    /// Calls finished so far (for the reader's idle clock).
+    finished: AtomicU64,
     idle: Notify,
 }
 
@@ -47,6 +49,11 @@ impl ConnState {
     /// Calls in flight.
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Calls finished so far.
+    pub fn finished(&self) -> u64 {
+        self.finished.load(Ordering::Relaxed)
     }
 
     /// Resolves once no call is in flight.
@@ -81,6 +88,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
+        self.state.finished.fetch_add(1, Ordering::Relaxed);
         if self.state.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.state.idle.notify_waiters();
         }
@@ -192,7 +200,7 @@ pub async fn write_loop(
     codec: Arc<Codec>,
     limits: Limits,
     write_timeout: Option<Duration>,
-    mut signal: ShutdownSignal,
+    signal: ShutdownSignal,
 ) {
     let mut w = Writer {
         codec,
@@ -203,10 +211,14 @@ pub async fn write_loop(
         written: Vec::new(),
         draining: false,
     };
+    // One registration with the signal for the connection's life, not one per batch.
+    let mut stop_signal = signal.clone();
+    let stopped = stop_signal.reached(Phase::Stopped);
+    tokio::pin!(stopped);
     loop {
         let first = tokio::select! {
             m = rx.recv() => m,
-            _ = signal.reached(Phase::Stopped) => None,
+            _ = &mut stopped => None,
         };
         let Some(first) = first else { break };
         w.draining = signal.is_draining();
