@@ -17,13 +17,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
+use std::time::Duration;
 
 use interop::{CHECKS, DOUBLES, Failure, Report, listening, repo, run_checks, s, terminate, thrifttest_binary};
 use thriftjit::engine::{Codec, CodecConfig};
 use thriftjit::schema::Schema;
 use thriftjit::value::Value;
 use thriftjit_runtime::client::{Args, Client, ClientBuilder};
-use thriftjit_runtime::proto::{Protocol, Transport};
+use thriftjit_runtime::proto::{ExceptionType, Protocol, Transport};
+use thriftjit_runtime::transport::Timeouts;
 use tokio::process::Command;
 
 /// The directory of the Volo binaries, or `None` (after printing why).
@@ -80,7 +82,7 @@ fn expected_failures(transport: Transport, protocol: Protocol) -> Vec<&'static s
 
 /// Asserts that each compact check in `report` failed as a pilota 0.13.1 bug makes it
 /// fail, and no other way; `client` makes the calls again to see the details.
-async fn assert_pilota_bugs(client: &Client, report: &Report, transport: Transport, what: &str) {
+async fn assert_pilota_bugs(client: &Client, report: &Report, transport: Transport, multiplex: bool, what: &str) {
     let call = |method: &'static str, thing: Value| client.call(method, Args::named([("thing", thing)]));
 
     // Bug 1: pilota writes compact doubles big-endian (the spec says little-endian) and
@@ -103,10 +105,14 @@ async fn assert_pilota_bugs(client: &Client, report: &Report, transport: Transpo
         let want = Value::Struct(vec![(1, Value::I8(0)), (2, interop::xtruct())]);
         assert_eq!(got, Some(want), "{what}: testNest answered without field 3");
     } else {
-        // The framed readers fail to decode the arguments, and the server answers a
-        // TApplicationException.
+        // The framed readers fail to decode the arguments: the server answers PROTOCOL_ERROR
+        // and closes the connection. Volo's multiplexed server sometimes closes it without
+        // the answer: its writer task `select!`s between the error and the response channel
+        // the reader has just closed, and may take the closed one first.
         let e = nest.expect_err("testNest fails to decode in the server");
-        assert!(e.is_application(), "{what}: testNest: {e}");
+        let kind = e.application_exception().map(|a| a.kind);
+        let lost = multiplex && e.is_transport();
+        assert!(kind == Some(ExceptionType::PROTOCOL_ERROR) || lost, "{what}: testNest: {e}");
     }
 
     // Bug 3: pilota's generated decoders do not consume a bool field's pending value, and
@@ -125,9 +131,19 @@ async fn assert_pilota_bugs(client: &Client, report: &Report, transport: Transpo
     assert_eq!(got.to_value(), Some(s("after")), "{what}");
 }
 
-/// Calls in flight together on one client: each answer must be its own.
+/// Generous bounds (the runs share a busy machine with the rest of the test suite): a
+/// server that stops answering fails the test rather than hanging it.
+const TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(10),
+    read: Some(Duration::from_secs(30)),
+    write: Some(Duration::from_secs(30)),
+    call: None,
+};
+
+/// Calls in flight together on one client: each answer must be its own (a ping-pong
+/// client opens a connection per call in flight).
 async fn assert_concurrent_calls(client: &Client, what: &str) {
-    let calls = (0..32).map(|i| {
+    let calls = (0..16).map(|i| {
         let client = client.clone();
         tokio::spawn(async move { (i, client.call("testI32", Args::named([("thing", Value::I32(i))])).await) })
     });
@@ -167,7 +183,8 @@ async fn our_client_against_the_volo_server() {
                 let mut client = ClientBuilder::new(codec.clone(), "ThriftTest")
                     .address(addr)
                     .transport(transport)
-                    .protocol(protocol);
+                    .protocol(protocol)
+                    .timeouts(TIMEOUTS);
                 if multiplex {
                     client = client.multiplex(1);
                 }
@@ -179,7 +196,7 @@ async fn our_client_against_the_volo_server() {
                     let expected = expected_failures(transport, protocol);
                     assert_eq!(report.failed(), expected, "{what}: the checks that failed:\n{report}");
                     if !expected.is_empty() {
-                        assert_pilota_bugs(&client, &report, transport, &what).await;
+                        assert_pilota_bugs(&client, &report, transport, multiplex, &what).await;
                     }
                     assert_concurrent_calls(&client, &what).await;
                     (what, expected)
