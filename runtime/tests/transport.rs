@@ -12,8 +12,8 @@ use thriftjit::value::Value;
 use thriftjit_runtime::client::{Args, CallOptions};
 use thriftjit_runtime::proto::ttheader::int_key;
 use thriftjit_runtime::proto::{
-    Dialect, Envelope, ExceptionType, FrameDecoder, FrameEncoder, FrameHeader, Limits, MessageType, Protocol,
-    Transport, write_envelope,
+    ApplicationException, Dialect, Envelope, ExceptionType, FrameDecoder, FrameEncoder, FrameHeader, Limits,
+    MessageType, Protocol, Transport, write_envelope,
 };
 use thriftjit_runtime::transport::Timeouts;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -356,4 +356,68 @@ async fn a_half_sent_request_does_not_hold_a_connection_past_the_idle_timeout() 
     stream.write_all(&[0, 0, 0]).await.unwrap();
     let mut rest = Vec::new();
     assert_eq!(stream.read_to_end(&mut rest).await.unwrap_or(0), 0, "closed without an answer");
+}
+
+/// A server that, like Volo's, answers a request it cannot decode with a
+/// `TApplicationException` and then closes the connection, with no sign of it in Framed
+/// (TTHeader alone has `crrst`). Here the close waits until the next request has arrived
+/// on that connection, which is the race a client loses when it reuses the connection.
+/// Calls on any other connection get an INTERNAL_ERROR exception naming that connection.
+async fn server_that_gives_up_on_a_request() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        for connection in 0.. {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut decoder = FrameDecoder::default();
+                let mut buf = BytesMut::new();
+                loop {
+                    let Some(frame) = decoder.decode(&mut buf).unwrap() else {
+                        if stream.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        continue;
+                    };
+                    let (envelope, _) = frame.envelope().unwrap();
+                    let (kind, message) = match (connection, envelope.seq_id) {
+                        // The first call of the first connection cannot be read; after it,
+                        // the connection is closed at the next request, unanswered.
+                        (0, 1) => (ExceptionType::PROTOCOL_ERROR, "cannot decode".to_string()),
+                        (0, _) => return,
+                        _ => (ExceptionType::INTERNAL_ERROR, format!("answered on connection {connection}")),
+                    };
+                    let mut out = BytesMut::new();
+                    let token = FrameEncoder::default().begin(&mut out, frame.dialect, &FrameHeader::None).unwrap();
+                    ApplicationException::new(kind, message)
+                        .encode_message(frame.dialect.protocol, envelope.name, envelope.seq_id, &mut out)
+                        .unwrap();
+                    thriftjit_runtime::proto::finish_frame(token, &mut out).unwrap();
+                    stream.write_all(&out).await.unwrap();
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_connection_whose_request_the_server_could_not_read_is_not_reused() {
+    for multiplex in [false, true] {
+        let addr = server_that_gives_up_on_a_request().await;
+        let mut builder = client("Test", &addr).transport(Transport::Framed);
+        if multiplex {
+            builder = builder.multiplex(1);
+        }
+        let c = builder.build().unwrap();
+        let e = c.call("notes", ()).await.unwrap_err();
+        assert_eq!(e.application_exception().map(|a| a.kind), Some(ExceptionType::PROTOCOL_ERROR), "{e}");
+        let e = c.call("notes", ()).await.unwrap_err();
+        let answered = e.application_exception().map(|a| (a.kind, a.message.as_str()));
+        assert_eq!(
+            answered,
+            Some((ExceptionType::INTERNAL_ERROR, "answered on connection 1")),
+            "multiplex {multiplex}: the next call goes to a new connection: {e}"
+        );
+    }
 }

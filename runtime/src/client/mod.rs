@@ -26,7 +26,10 @@
 //! connection at a time (ping-pong, sequence ids per connection); with
 //! [`ClientBuilder::multiplex`] at most [`ClientConfig::max_connections`] connections per
 //! address each carrying many calls ([`mux`](crate::transport::mux)). Several addresses
-//! are used in turn.
+//! are used in turn. A connection takes no more calls once the server says it will close
+//! it (TTHeader `crrst`) or answers that it could not read a request (a
+//! `TApplicationException` such as `PROTOCOL_ERROR` or `UNKNOWN_METHOD`, after which
+//! Volo and Kitex close the connection without a word over Framed and Buffered).
 
 mod config;
 mod reply;
@@ -45,7 +48,9 @@ pub use reply::Reply;
 
 use crate::error::Error;
 use crate::proto::ttheader::{self, int_key, str_key};
-use crate::proto::{Dialect, Envelope, FrameHeader, Limits, MessageType, Protocol, THeader, Transport, TtHeader};
+use crate::proto::{
+    Dialect, Envelope, ExceptionType, FrameHeader, Limits, MessageType, Protocol, THeader, Transport, TtHeader,
+};
 use crate::transport::conn::Conn;
 use crate::transport::encode::{Body, MessageWriter, WriteError};
 use crate::transport::mux::{MuxConfig, MuxPool};
@@ -501,7 +506,7 @@ impl Client {
                 let reset = resets(&frame.header);
                 let outcome = reply::parse(&self.inner.codec, call.method, call.name, seq_id, frame);
                 // The connection is in step unless the reply was out of step.
-                if !reset && outcome.as_ref().err().is_none_or(|e| !e.is_protocol()) {
+                if !reset && !server_gave_up(&outcome) && outcome.as_ref().err().is_none_or(|e| !e.is_protocol()) {
                     pool.checkin(addr, conn);
                 }
                 outcome
@@ -515,7 +520,13 @@ impl Client {
                 let expect_reply = call.message_type != MessageType::Oneway;
                 match conn.call(seq_id, buf, expect_reply, timeouts.read).await? {
                     None => Ok(Reply::oneway()),
-                    Some(frame) => reply::parse(&self.inner.codec, call.method, call.name, seq_id, frame),
+                    Some(frame) => {
+                        let outcome = reply::parse(&self.inner.codec, call.method, call.name, seq_id, frame);
+                        if server_gave_up(&outcome) {
+                            conn.drain();
+                        }
+                        outcome
+                    }
                 }
             }
         }
@@ -544,6 +555,26 @@ impl Client {
     pub fn dialect(&self) -> Dialect {
         self.inner.config.dialect
     }
+}
+
+/// Whether the server answered that it could not read or route the request: it may well
+/// close the connection next, so new calls go to another. Volo (and Kitex) answer a
+/// request they cannot decode, an unknown method included, and then close the
+/// connection; only in TTHeader do they say so (`crrst`, see [`resets`]). Over Framed or
+/// Buffered a client that reuses the connection races the close, and its next call fails.
+/// A failed handler (`INTERNAL_ERROR`) leaves the connection in step and reusable.
+fn server_gave_up(outcome: &Result<Reply, Error>) -> bool {
+    const UNREAD: [ExceptionType; 8] = [
+        ExceptionType::UNKNOWN_METHOD,
+        ExceptionType::INVALID_MESSAGE_TYPE,
+        ExceptionType::WRONG_METHOD_NAME,
+        ExceptionType::BAD_SEQUENCE_ID,
+        ExceptionType::PROTOCOL_ERROR,
+        ExceptionType::INVALID_TRANSFORM,
+        ExceptionType::INVALID_PROTOCOL,
+        ExceptionType::UNSUPPORTED_CLIENT_TYPE,
+    ];
+    outcome.as_ref().err().and_then(Error::application_exception).is_some_and(|a| UNREAD.contains(&a.kind))
 }
 
 /// Whether a reply tells the client not to reuse its connection (TTHeader `crrst`).

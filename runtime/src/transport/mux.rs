@@ -170,6 +170,12 @@ impl MuxConn {
         }
     }
 
+    /// Takes no new calls (calls in flight finish): the server is expected to close the
+    /// connection, as after a request it could not read.
+    pub(crate) fn drain(&self) {
+        let _ = self.shared.state.compare_exchange(OPEN, DRAINING, Ordering::AcqRel, Ordering::Acquire);
+    }
+
     /// Whether new calls may use the connection.
     pub fn is_open(&self) -> bool {
         self.shared.state.load(Ordering::Acquire) == OPEN
