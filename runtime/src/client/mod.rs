@@ -410,7 +410,9 @@ impl Client {
             options,
             timeout,
         };
-        with_timeout(timeout, &format!("the call of `{method}`"), self.run(call)).await
+        // No allocation per call for a timeout message that is not needed.
+        let what = if timeout.is_some() { format!("the call of `{method}`") } else { String::new() };
+        with_timeout(timeout, &what, self.run(call)).await
     }
 
     fn next_address(&self) -> usize {
