@@ -266,6 +266,9 @@ async fn write_loop(
 async fn read_loop(mut rd: OwnedReadHalf, shared: Arc<Shared>, limits: Limits) {
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut decoder = FrameDecoder::new(limits);
+    // One registration for the connection's life, not one per read.
+    let dropped = shared.dropped.notified();
+    tokio::pin!(dropped);
     loop {
         loop {
             match decoder.decode(&mut buf) {
@@ -283,7 +286,7 @@ async fn read_loop(mut rd: OwnedReadHalf, shared: Arc<Shared>, limits: Limits) {
                 Ok(_) => {}
                 Err(e) => return shared.fail(&e.to_string()),
             },
-            _ = shared.dropped.notified() => return shared.fail("the client dropped the connection"),
+            _ = &mut dropped => return shared.fail("the client dropped the connection"),
         }
     }
 }
