@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+use thriftjit::json::{JsonError, JsonErrorKind};
+use thriftjit::schema::{Method, Schema};
 use thriftjit::value::{Message, StructRef, Value};
 
 use crate::proto::{ApplicationException, ProtoError};
@@ -145,6 +147,23 @@ impl Error {
     #[cold]
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// JSON arguments `args` of `method` that do not fit: `e`'s message, which names the
+    /// JSON path, and for a key that names no argument the arguments there are.
+    #[cold]
+    pub(crate) fn json_args(schema: &Schema, method: &Method, args: &serde_json::Value, e: JsonError) -> Self {
+        let mut message = format!("the arguments of `{}` do not fit: {e}", method.name);
+        let st = schema.struct_type(method.args);
+        let unknown_argument = e.kind() == JsonErrorKind::UnknownField
+            && args.as_object().is_some_and(|o| {
+                o.keys().any(|k| st.field_by_name(k).is_none() && e.path().strip_prefix("$.") == Some(k.as_str()))
+            });
+        if unknown_argument {
+            let known: Vec<&str> = st.fields.iter().map(|f| &*f.name).collect();
+            message.push_str(&format!(" (arguments: {})", known.join(", ")));
+        }
+        Self::invalid(message).with_source(e)
     }
 
     #[cold]

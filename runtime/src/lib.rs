@@ -18,7 +18,6 @@
 
 pub mod client;
 mod error;
-pub mod json;
 pub mod proto;
 pub mod server;
 pub mod transport;

@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
+use thriftjit::json;
 use thriftjit_runtime::client::{CallOptions, Client};
 use thriftjit_runtime::proto::{Protocol, Transport};
 
@@ -278,11 +279,11 @@ fn execute(plan: Plan) -> Result<ExitCode, String> {
                 Ok(reply) => println!("{}", reply.to_json()),
                 Err(e) => match e.exception() {
                     Some(x) => {
-                        let json = x
-                            .value()
-                            .map(|v| thriftjit_runtime::json::value_to_json(&thriftjit::value::ValueRef::Struct(v)))
-                            .unwrap_or_default();
-                        println!("{json}");
+                        let options = json::Options::new().lossy_utf8(true);
+                        match x.value().map(|v| json::struct_to_json(&v, &options)).transpose() {
+                            Ok(value) => println!("{}", value.unwrap_or_default()),
+                            Err(e) => eprintln!("thriftjit call: {}: the exception as JSON: {e}", call.method),
+                        }
                         eprintln!("thriftjit call: {} threw {} (`{}`)", call.method, x.type_name(), x.field_name());
                         threw = true;
                     }

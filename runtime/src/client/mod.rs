@@ -40,6 +40,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use thriftjit::engine::Codec;
+use thriftjit::json;
 use thriftjit::schema::{Method, Schema, ServiceId};
 use thriftjit::value::{Message, Value};
 
@@ -302,17 +303,20 @@ impl Client {
     }
 
     /// The `<method>_args` message of arguments given as JSON (an object keyed by argument
-    /// name), for [`Client::call_message`].
+    /// name), for [`Client::call_message`]. The JSON is read by [`thriftjit::json`] with its
+    /// default (strict) [`Options`](json::Options): a key that names no argument, or an
+    /// absent `required` argument without a default, does not fit.
     ///
     /// # Errors
-    /// [`InvalidInput`](crate::ErrorKind::InvalidInput): no such method, or JSON that does not fit.
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput): no such method, text that is not
+    /// JSON, or JSON that does not fit; the message names the JSON path (`$.req.id`), and
+    /// the error's [`source`](std::error::Error::source) is the [`JsonError`](json::JsonError).
     pub fn args_from_json(&self, method: &str, args: &str) -> Result<Message, Error> {
         let m = self.method(method)?;
-        let json: serde_json::Value =
-            serde_json::from_str(args).map_err(|e| Error::invalid(format!("the arguments are not JSON: {e}")))?;
-        let value = crate::json::to_value(self.schema(), m.args, &json)
-            .map_err(|e| Error::invalid(format!("the arguments of `{method}` do not fit: {e}")))?;
-        self.args_message(m, value.into())
+        let text: serde_json::Value = serde_json::from_str(args)
+            .map_err(|e| Error::invalid(format!("the arguments of `{method}` are not JSON: {e}")).with_source(e))?;
+        json::to_message(self.inner.codec.layouts(), m.args, &text, &json::Options::new())
+            .map_err(|e| Error::json_args(self.schema(), m, &text, e))
     }
 
     fn schema(&self) -> &Arc<Schema> {
@@ -582,4 +586,70 @@ fn server_gave_up(outcome: &Result<Reply, Error>) -> bool {
 /// Whether a reply tells the client not to reuse its connection (TTHeader `crrst`).
 fn resets(header: &FrameHeader) -> bool {
     matches!(header, FrameHeader::TtHeader(h) if h.string(str_key::CONNECTION_READY_TO_RESET).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use thriftjit::json::{JsonError, JsonErrorKind};
+    use thriftjit::value::ValueRef;
+
+    use super::*;
+
+    const IDL: &str = "enum Color { RED = 1, BLUE = 2 } struct Point { 1: i32 x, 2: i32 y } \
+                       struct Req { 1: required string id, 2: Point at } \
+                       service Svc { i32 f(1: i32 n, 2: Color c, 3: map<i32, Point> m, 4: i64 big = 9) \
+                       void g(1: Req req) }";
+
+    fn client() -> Client {
+        let schema = Schema::parse_str("t.thrift", IDL).unwrap();
+        // Building connects to nothing: calls are never made here.
+        Client::builder(schema, "Svc").address("127.0.0.1:1").build().unwrap()
+    }
+
+    fn json_error(e: &Error) -> &JsonError {
+        e.source().and_then(|s| s.downcast_ref::<JsonError>()).expect("the source is the JsonError")
+    }
+
+    #[test]
+    fn json_arguments_build_the_args_message_with_defaults() {
+        let args = client().args_from_json("f", r#"{"n": "7", "c": "BLUE", "m": {"3": {"x": 1}}}"#).unwrap();
+        let root = args.root();
+        assert_eq!(root.get(1i16), Some(ValueRef::I32(7)));
+        assert_eq!(root.get(2i16), Some(ValueRef::Enum(2)));
+        assert_eq!(root.get_map(3i16).map(|m| m.len()), Some(1));
+        // Absent arguments take their IDL defaults.
+        assert_eq!(root.get(4i16), Some(ValueRef::I64(9)));
+    }
+
+    #[test]
+    fn json_arguments_that_do_not_fit_name_their_json_path() {
+        let c = client();
+        let e = c.args_from_json("f", r#"{"n": "three"}"#).unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.to_string().starts_with("the arguments of `f` do not fit: $.n: "), "{e}");
+        assert_eq!(json_error(&e).path(), "$.n");
+        let e = c.args_from_json("f", r#"{"m": {"3": {"x": 1, "z": 2}}}"#).unwrap_err();
+        assert_eq!(json_error(&e).path(), "$.m[\"3\"].z");
+        assert!(!e.to_string().contains("(arguments:"), "a nested unknown field is no unknown argument: {e}");
+        let e = c.args_from_json("g", r#"{"req": {"at": {}}}"#).unwrap_err();
+        assert_eq!(json_error(&e).kind(), JsonErrorKind::MissingRequired, "{e}");
+        assert_eq!(json_error(&e).path(), "$.req");
+    }
+
+    #[test]
+    fn unknown_arguments_list_the_known_ones() {
+        let e = client().args_from_json("f", r#"{"n": 1, "nope": 2}"#).unwrap_err();
+        assert_eq!(json_error(&e).kind(), JsonErrorKind::UnknownField);
+        assert!(e.to_string().contains("$.nope: ") && e.to_string().ends_with("(arguments: n, c, m, big)"), "{e}");
+    }
+
+    #[test]
+    fn text_that_is_not_json_says_so() {
+        let e = client().args_from_json("f", "{n: 1}").unwrap_err();
+        assert!(e.is_invalid_input() && e.to_string().starts_with("the arguments of `f` are not JSON: "), "{e}");
+        let e = client().args_from_json("nope", "{}").unwrap_err();
+        assert!(e.to_string().contains("no method `nope`"), "{e}");
+    }
 }

@@ -17,7 +17,7 @@ use bytes::{BufMut, BytesMut};
 
 use super::read::{Reader, put_varint};
 use super::skip;
-use super::{MAX_DEPTH, ProtoError, ProtoErrorKind, Protocol};
+use super::{ProtoError, Protocol};
 
 /// First two bytes of a strict binary envelope (version 1).
 pub const BINARY_VERSION_1: u16 = 0x8001;
@@ -303,82 +303,27 @@ impl ApplicationException {
         self.encode(protocol, dst)
     }
 
-    /// Reads the struct at the start of `body` and returns it with the offset just past it.
-    /// Unknown fields, and known ones of an unexpected type, are skipped; a missing message
-    /// is empty and a missing type is [`ExceptionType::UNKNOWN`]; a message that is not
-    /// UTF-8 is kept with its bad bytes replaced, since it is only ever shown to people.
+    /// Reads the struct at the start of `body` and returns it with the offset just past it,
+    /// with the codec crate's reader ([`thriftjit::wire::ApplicationException::read`]).
+    /// Unknown fields, and known ones of an unexpected type, are skipped by the codec's
+    /// skipper (nested at most [`DEFAULT_MAX_DEPTH`](thriftjit::wire::DEFAULT_MAX_DEPTH)
+    /// deep); a missing message is empty and a missing type is [`ExceptionType::UNKNOWN`];
+    /// a message that is not UTF-8 is kept with its bad bytes replaced, since it is only
+    /// ever shown to people.
     ///
     /// # Errors
     /// [`Incomplete`](super::ProtoErrorKind::Incomplete) if `body` ends inside the struct;
     /// [`InvalidMessage`](super::ProtoErrorKind::InvalidMessage) or
-    /// [`DepthLimit`](super::ProtoErrorKind::DepthLimit) for malformed fields.
+    /// [`DepthLimit`](crate::proto::ProtoErrorKind::DepthLimit) for malformed fields.
     pub fn decode(protocol: Protocol, body: &[u8]) -> Result<(Self, usize), ProtoError> {
-        let mut r = Reader::new(body, 0);
-        let mut exception = ApplicationException::default();
-        match protocol {
-            Protocol::Binary => loop {
-                let at = r.pos();
-                let ty = r.u8("a binary field type")?;
-                if ty == skip::BINARY_STOP {
-                    break;
-                }
-                let id = i16::from_be_bytes([r.u8("a binary field id")?, r.u8("a binary field id")?]);
-                match (id, ty) {
-                    (1, skip::BINARY_STRING) => {
-                        let at = r.pos();
-                        let n = r.i32("the exception message length")?;
-                        let n = usize::try_from(n)
-                            .map_err(|_| bad(at, format!("negative exception message length {n} at byte {at}")))?;
-                        exception.message = String::from_utf8_lossy(r.bytes(n, "the exception message")?).into_owned();
-                    }
-                    (2, skip::BINARY_I32) => exception.kind = ExceptionType(r.i32("the exception type")?),
-                    _ => skip::binary_value(&mut r, ty, MAX_DEPTH).map_err(|e| in_field(e, at))?,
-                }
-            },
-            Protocol::Compact => {
-                let mut last_id: i16 = 0;
-                loop {
-                    let at = r.pos();
-                    let header = r.u8("a compact field header")?;
-                    if header == 0 {
-                        break;
-                    }
-                    let ty = header & 0x0f;
-                    let delta = header >> 4;
-                    let id = if delta == 0 {
-                        let z = r.varint(3, "a compact field id")? as u16;
-                        ((z >> 1) as i16) ^ -((z & 1) as i16)
-                    } else {
-                        last_id.wrapping_add(i16::from(delta))
-                    };
-                    last_id = id;
-                    match (id, ty) {
-                        (1, skip::COMPACT_BINARY) => {
-                            let n = r.varint_u32("the exception message length")? as usize;
-                            exception.message =
-                                String::from_utf8_lossy(r.bytes(n, "the exception message")?).into_owned();
-                        }
-                        (2, skip::COMPACT_I32) => {
-                            let z = r.varint(5, "the exception type")? as u32;
-                            exception.kind = ExceptionType(((z >> 1) as i32) ^ -((z & 1) as i32));
-                        }
-                        // Bool fields carry their value in the type code.
-                        (_, 1 | 2) => {}
-                        _ => skip::compact_value(&mut r, ty, MAX_DEPTH).map_err(|e| in_field(e, at))?,
-                    }
-                }
-            }
-        }
-        Ok((exception, r.pos()))
+        let wire = match protocol {
+            Protocol::Binary => thriftjit::wire::Protocol::Binary,
+            Protocol::Compact => thriftjit::wire::Protocol::Compact,
+        };
+        let (exception, end) = thriftjit::wire::ApplicationException::read(wire, body)
+            .map_err(|e| ProtoError::from_decode(e, body.len(), "a TApplicationException"))?;
+        Ok((ApplicationException { message: exception.message, kind: ExceptionType(exception.kind) }, end))
     }
-}
-
-/// Adds "in the field at byte …" context to a skip error that is not just "read more".
-fn in_field(e: ProtoError, at: usize) -> ProtoError {
-    if e.kind() == ProtoErrorKind::Incomplete {
-        return e;
-    }
-    ProtoError::new(e.kind(), e.offset(), format!("TApplicationException field at byte {at}: {e}"))
 }
 
 impl std::fmt::Display for ApplicationException {
@@ -511,5 +456,11 @@ mod tests {
         // A bad field type is malformed, with context.
         let e = ApplicationException::decode(Protocol::Binary, b"\x07\x00\x03\x00").unwrap_err();
         assert!(e.is_malformed() && e.to_string().contains("TApplicationException"), "{e}");
+        // A skipped field nested deeper than the codec's limit: 3: struct { 1: struct { … } }.
+        let mut deep = b"\x0c\x00\x03".to_vec();
+        deep.extend(b"\x0c\x00\x01".repeat(70));
+        deep.extend(std::iter::repeat_n(0u8, 72));
+        let e = ApplicationException::decode(Protocol::Binary, &deep).unwrap_err();
+        assert_eq!(e.kind(), crate::proto::ProtoErrorKind::DepthLimit, "{e}");
     }
 }

@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use thriftjit::error::{DecodeError, DecodeErrorKind};
+
 /// What went wrong, for callers that must branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -71,6 +73,22 @@ impl ProtoError {
         let mut e = Self::new(ProtoErrorKind::Incomplete, Some(offset), message);
         e.inner.needed = Some(needed);
         e
+    }
+
+    /// A decode error of the codec crate's reader on a buffer of `len` bytes, read as
+    /// `what`. Running out of input is [`Incomplete`](ProtoErrorKind::Incomplete) with one
+    /// more byte needed (the codec's error does not say how many), nesting too deep is
+    /// [`DepthLimit`](ProtoErrorKind::DepthLimit), anything else
+    /// [`InvalidMessage`](ProtoErrorKind::InvalidMessage).
+    #[cold]
+    pub(crate) fn from_decode(e: DecodeError, len: usize, what: &str) -> Self {
+        match e.kind() {
+            DecodeErrorKind::Truncated => Self::incomplete(len, len + 1, what),
+            DecodeErrorKind::DepthLimit => {
+                Self::new(ProtoErrorKind::DepthLimit, Some(e.offset()), format!("{what}: {e}"))
+            }
+            _ => Self::invalid_message(e.offset(), format!("{what}: {e}")),
+        }
     }
 
     #[cold]

@@ -1,13 +1,20 @@
-//! A minimal skipper for binary and compact values: finds where a struct ends without
-//! decoding it.
+//! A skipper for binary and compact structs that finds where one ends without decoding
+//! it, and says how many bytes it needs when it cannot.
 //!
 //! Unframed ("buffered") transports give no message length, so [`framed`](super::framed)
-//! finds the end of a message by skipping its envelope and its one struct; and
-//! [`ApplicationException`](super::ApplicationException) skips the fields it does not know.
-//! Every read is bounds-checked, nesting is limited, and running out of input is
+//! finds the end of a message by skipping its envelope and its one struct. Every read is
+//! bounds-checked, nesting is limited, and running out of input is
 //! [`Incomplete`](super::ProtoErrorKind::Incomplete) with a lower bound on the bytes needed
 //! (a list of a million i64 needs 8 MB: we say so at once, rather than asking for one byte
-//! at a time). The codec crate will offer its own `skip`; this one can then give way to it.
+//! at a time).
+//!
+//! This duplicates the codec crate's skipper ([`thriftjit::wire::skip`],
+//! [`thriftjit::interp::skip_struct`]), which everything else here uses (through
+//! [`thriftjit::wire::ApplicationException::read`]). It stays for one reason: the codec's
+//! `Truncated` error does not say how many bytes are needed, and the
+//! [`FrameDecoder`](super::FrameDecoder) relies on that bound to reject an unframed message
+//! over the size limit before it has arrived and to not walk a large message again on every
+//! read. Once `thriftjit::error::DecodeError` carries it, this module can give way.
 
 use super::read::Reader;
 use super::{ProtoError, ProtoErrorKind, Protocol};
@@ -132,7 +139,7 @@ fn binary_struct(r: &mut Reader<'_>, depth_left: usize) -> Result<(), ProtoError
 }
 
 /// Skips a binary value of type `ty`; `depth_left` levels may still be entered.
-pub(crate) fn binary_value(r: &mut Reader<'_>, ty: u8, depth_left: usize) -> Result<(), ProtoError> {
+fn binary_value(r: &mut Reader<'_>, ty: u8, depth_left: usize) -> Result<(), ProtoError> {
     if let Some(width) = binary_fixed_width(ty) {
         r.take(width, "a binary value")?;
         return Ok(());
@@ -236,7 +243,7 @@ fn compact_len(r: &mut Reader<'_>, what: &str) -> Result<usize, ProtoError> {
 
 /// Skips a compact value of type `ty` as it appears in a container or after a field
 /// header (bools in fields carry no value and are handled by the caller).
-pub(crate) fn compact_value(r: &mut Reader<'_>, ty: u8, depth_left: usize) -> Result<(), ProtoError> {
+fn compact_value(r: &mut Reader<'_>, ty: u8, depth_left: usize) -> Result<(), ProtoError> {
     if let Some(width) = compact_fixed_width(ty) {
         r.take(width, "a compact value")?;
         return Ok(());
