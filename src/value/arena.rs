@@ -19,9 +19,35 @@ const MAX_CHUNK: usize = 16 << 20;
 pub struct Arena {
     ptr: *mut u8,
     end: *mut u8,
-    chunks: Vec<Box<[MaybeUninit<u64>]>>,
+    /// The chunks, each from `Box::into_raw` and freed by `free_chunk`. Raw pointers, not
+    /// `Box`es: moving a `Box` (into this vector, or the vector's buffer) asserts unique
+    /// access to its memory, which would invalidate the blocks already handed out
+    /// (Miri's Stacked Borrows reports exactly that).
+    chunks: Vec<NonNull<[MaybeUninit<u64>]>>,
     next_size: usize,
     allocated: usize,
+}
+
+impl Drop for Arena {
+    fn drop(&mut self) {
+        for chunk in self.chunks.drain(..) {
+            free_chunk(chunk);
+        }
+    }
+}
+
+/// A new chunk of `words` uninitialised words.
+fn new_chunk(words: usize) -> NonNull<[MaybeUninit<u64>]> {
+    let chunk: Box<[MaybeUninit<u64>]> = Box::new_uninit_slice(words);
+    // SAFETY: `Box::into_raw` never returns null.
+    unsafe { NonNull::new_unchecked(Box::into_raw(chunk)) }
+}
+
+/// Frees a chunk made by `new_chunk`.
+fn free_chunk(chunk: NonNull<[MaybeUninit<u64>]>) {
+    // SAFETY: `chunk` came from `Box::into_raw` in `new_chunk`, and every caller removes
+    // it from `Arena::chunks` first, so it is freed once.
+    drop(unsafe { Box::from_raw(chunk.as_ptr()) });
 }
 
 // SAFETY: the arena owns its chunks; its raw pointers point into them only,
@@ -73,12 +99,13 @@ impl Arena {
         if let Some(largest) = self.chunks.iter().map(|c| c.len()).max() {
             let idx = self.chunks.iter().position(|c| c.len() == largest).expect("largest exists");
             let keep = self.chunks.swap_remove(idx);
-            self.chunks.clear();
+            for chunk in self.chunks.drain(..) {
+                free_chunk(chunk);
+            }
             self.chunks.push(keep);
-            let chunk = self.chunks.last_mut().expect("just pushed");
-            self.ptr = chunk.as_mut_ptr() as *mut u8;
+            self.ptr = keep.cast::<u8>().as_ptr();
             // SAFETY: one past the end of the chunk's allocation.
-            self.end = unsafe { self.ptr.add(chunk.len() * 8) };
+            self.end = unsafe { self.ptr.add(keep.len() * 8) };
         }
         self.allocated = 0;
     }
@@ -122,8 +149,8 @@ impl Arena {
     fn alloc_slow(&mut self, size: usize) -> NonNull<u8> {
         let chunk_size = self.next_size.max(size).max(MIN_CHUNK);
         self.next_size = (chunk_size * 2).min(MAX_CHUNK);
-        let mut chunk: Box<[MaybeUninit<u64>]> = Box::new_uninit_slice(chunk_size.div_ceil(8));
-        let start = chunk.as_mut_ptr() as *mut u8;
+        let chunk = new_chunk(chunk_size.div_ceil(8));
+        let start = chunk.cast::<u8>().as_ptr();
         // SAFETY: the chunk holds `chunk_size.div_ceil(8) * 8 >= size` bytes.
         self.end = unsafe { start.add(chunk.len() * 8) };
         // SAFETY: `size` bytes fit in the new chunk, checked above.
