@@ -26,6 +26,10 @@
 //!   that 8 are left, or else byte by byte, each checked; a list of
 //!   fixed-size scalars is covered by the count check `count × size ≤
 //!   remaining`, which the interpreter makes too);
+//! * counts are also checked against what enclosing lists of structs
+//!   reserve for their later elements (`DecodeCtx::reserved`, the
+//!   interpreter's budget), so hostile nesting cannot make every level
+//!   allocate for the whole input;
 //! * lengths are range-checked (Binary: sign; Compact: `i32::MAX`) and
 //!   compared against the bytes left before use;
 //! * every write goes to a block or array allocated through the arena
@@ -374,6 +378,7 @@ impl Jit {
             fns: fns.as_ptr() as *const *const u8,
             helpers: &HELPERS,
             copy_strings: u64::from(options.copy_strings),
+            reserved: 0,
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,

@@ -64,6 +64,11 @@ pub struct DecodeCtx {
     pub helpers: *const Helpers,
     /// Copy strings into the arena instead of aliasing (0 or 1).
     pub copy_strings: u64,
+    /// Bytes the lists being decoded still need for their later elements,
+    /// as the interpreter's `Decoder::reserved`: generated code checks
+    /// counts against the bytes left minus these, and sets them around each
+    /// element of a list of structs; helpers start their decoder from it.
+    pub reserved: usize,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -76,6 +81,7 @@ impl DecodeCtx {
     pub(crate) const FNS: i32 = 40;
     pub(crate) const HELPERS: i32 = 48;
     pub(crate) const COPY_STRINGS: i32 = 56;
+    pub(crate) const RESERVED: i32 = 64;
 }
 
 /// The context of an encode.
@@ -190,12 +196,10 @@ unsafe fn decoder<'c, R: ProtocolReader<'c>>(ctx: *mut DecodeCtx) -> Decoder<'c,
             arena: &mut *c.arena,
             layouts: &*c.layouts,
             copy_strings: c.copy_strings != 0,
-            // The JIT does not track the bytes enclosing lists promise to
-            // their later elements, so a helper starts with none reserved:
-            // it may accept a nested count the interpreter refuses early, but
-            // the input then ends before the enclosing list is complete, and
-            // both engines fail on it (the differential tests check this).
-            reserved: 0,
+            // What the enclosing lists promise their later elements, as
+            // generated code tracks it: a helper checks nested counts as
+            // the interpreter would at this point.
+            reserved: c.reserved,
             _input: std::marker::PhantomData,
         }
     }
@@ -460,6 +464,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
         // `protocol` is read by helpers only (generated code is compiled per
         // protocol), so it has no constant; it stays last.
         assert_eq!(std::mem::offset_of!(DecodeCtx, protocol), std::mem::size_of::<DecodeCtx>() - 8);

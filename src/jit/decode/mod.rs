@@ -30,6 +30,10 @@ use crate::layout::{FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
 use crate::schema::StructId;
 use crate::wire::Protocol;
 
+/// The fewest bytes a struct takes on the wire (its stop byte), in both
+/// protocols: what each later element of a list of structs reserves.
+const STRUCT_MIN: i64 = 1;
+
 /// How the JIT reads a field's value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -461,6 +465,14 @@ impl Gen<'_, '_> {
         let bytes = self.b.ins().imul_imm_s(n, stride);
         let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
 
+        // Before each struct element, as the interpreter does, the context
+        // reserves the bytes the later elements need at least (one each), so
+        // that lists nested in it cannot claim them; the enclosing budget is
+        // restored after the list.
+        let outer = match p {
+            Plan::StructList(_) => Some(self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED)),
+            _ => None,
+        };
         // for i in 0..n
         let head = self.b.create_block();
         self.b.append_block_param(head, I64);
@@ -482,6 +494,13 @@ impl Gen<'_, '_> {
                 self.store_slice(ptr, len, dst, 0);
             }
             Plan::StructList(id) => {
+                let outer = outer.expect("loaded for struct lists");
+                // `outer + (n - 1 - i) × STRUCT_MIN`: a struct takes at least its stop byte.
+                let later = self.b.ins().isub(n, i);
+                let later = self.b.ins().iadd_imm_s(later, -1);
+                let later = self.b.ins().imul_imm_s(later, STRUCT_MIN);
+                let reserved = self.b.ins().iadd(outer, later);
+                self.b.ins().store(native(), reserved, self.ctx, DecodeCtx::RESERVED);
                 let child = self.decode_child(id, d1);
                 self.b.ins().store(native(), child, dst, 0);
             }
@@ -490,6 +509,9 @@ impl Gen<'_, '_> {
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.switch_to_block(exit);
+        if let Some(outer) = outer {
+            self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
+        }
         self.b.ins().jump(store, &[BlockArg::Value(arr)]);
 
         self.b.switch_to_block(store);
@@ -497,13 +519,21 @@ impl Gen<'_, '_> {
         self.store_slice(ptr, n, self.block, f.offset as i32);
     }
 
-    /// Fails unless `n` × `min` bytes are left (the interpreter's count check;
-    /// `n` is at most `i32::MAX`, so the product does not overflow).
+    /// Fails unless `n` × `min` bytes are left beyond those the enclosing
+    /// lists reserve (the interpreter's count check and its check against
+    /// `reserved`, in one comparison; `n` is at most `i32::MAX`, so the
+    /// product does not overflow).
     fn check_count(&mut self, n: Value, min: i64) {
         let need = self.b.ins().imul_imm_s(n, min);
         let pos = self.b.use_var(self.pos);
         let room = self.b.ins().isub(self.len, pos);
-        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, room);
+        // `room.saturating_sub(reserved)`.
+        let reserved = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED);
+        let free = self.b.ins().isub(room, reserved);
+        let spent = self.b.ins().icmp(IntCC::UnsignedGreaterThan, reserved, room);
+        let zero = self.b.ins().iconst(I64, 0);
+        let free = self.b.ins().select(spent, zero, free);
+        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, free);
         let fits = self.b.create_block();
         self.b.ins().brif(too_many, self.error, &[], fits, &[]);
         self.b.switch_to_block(fits);
