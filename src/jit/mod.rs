@@ -6,7 +6,10 @@
 //! an encoder (see `decode/` and `encode/` for their shape: one generator
 //! per direction, with each protocol's spelling of headers, scalars, lengths
 //! and list headers in its own file). Scalars, strings, structs and lists of
-//! those are inline; maps, nested containers, uuids, unknown fields and the
+//! strings and structs are inline; lists of fixed-width scalars are
+//! converted in bulk by one helper call (a byte-swapping copy) after one
+//! count (or capacity) check, as the interpreter does, and Compact varint
+//! lists are inline loops; maps, nested containers, uuids, unknown fields and the
 //! end-of-struct checks (unions, defaults, required fields) call the
 //! interpreter through `extern "C"` helpers, so both engines share one
 //! definition of those semantics. Types with more than [`MAX_JIT_FIELDS`]
@@ -25,7 +28,8 @@
 //!   first byte of a varint; a longer varint is read as 8 bytes after a check
 //!   that 8 are left, or else byte by byte, each checked; a list of
 //!   fixed-size scalars is covered by the count check `count × size ≤
-//!   remaining`, which the interpreter makes too);
+//!   remaining`, which the interpreter makes too, before the bulk helper
+//!   reads it);
 //! * counts are also checked against what enclosing lists of structs
 //!   reserve for their later elements (`DecodeCtx::reserved`, the
 //!   interpreter's budget), so hostile nesting cannot make every level

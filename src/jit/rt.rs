@@ -145,6 +145,10 @@ pub struct Helpers {
     pub enc_field_interp: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64, u64) -> i32,
     /// `(ctx, block, struct_id, depth) -> status`: write the unknown fields of a block.
     pub enc_unknown: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64) -> i32,
+    /// `(dst, src, count, conv)`: converts an array of fixed-width scalars
+    /// between the wire and memory, either way ([`conv`]). The caller checked
+    /// both ranges (the count check on decode, the capacity check on encode).
+    pub scalars: extern "C" fn(*mut u8, *const u8, u64, u64),
 }
 
 impl Helpers {
@@ -158,6 +162,28 @@ impl Helpers {
     pub(crate) const MEMCPY: i32 = 56;
     pub(crate) const ENC_FIELD_INTERP: i32 = 64;
     pub(crate) const ENC_UNKNOWN: i32 = 72;
+    pub(crate) const SCALARS: i32 = 80;
+}
+
+/// How [`Helpers::scalars`] converts each element. Every conversion is its
+/// own inverse or has a named counterpart, so decode and encode share them.
+pub(crate) mod conv {
+    /// Bytes as they are (`i8`).
+    pub const COPY: u64 = 0;
+    /// Binary bools, either way: any byte other than 0 is true, written 1.
+    pub const BOOL: u64 = 1;
+    /// Compact bool elements read: only 1 is true (as `CompactReader::read_bool`).
+    pub const COMPACT_BOOL_IN: u64 = 2;
+    /// Compact bool elements written: 1 true, 2 false.
+    pub const COMPACT_BOOL_OUT: u64 = 3;
+    /// Big-endian 16-bit integers, either way.
+    pub const BE16: u64 = 4;
+    /// Big-endian 32-bit integers (and enums), either way.
+    pub const BE32: u64 = 5;
+    /// Big-endian 64-bit integers and doubles, either way.
+    pub const BE64: u64 = 6;
+    /// Little-endian 64-bit doubles (Compact), either way.
+    pub const LE64: u64 = 7;
 }
 
 /// The one helper table.
@@ -172,6 +198,7 @@ pub static HELPERS: Helpers = Helpers {
     memcpy: h_memcpy,
     enc_field_interp: h_enc_field_interp,
     enc_unknown: h_enc_unknown,
+    scalars: h_scalars,
 };
 
 /// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
@@ -452,6 +479,50 @@ extern "C" fn h_enc_unknown(ctx: *mut EncodeCtx, block: *mut u8, id: u64, depth:
     unsafe { with_encoder(ctx, Unknowns { block, id, depth }) }
 }
 
+/// Maps each `W`-byte element of `src` (`n` of them) through `f` into `dst`.
+///
+/// # Safety
+/// `src..src+n×W` must be readable, `dst..dst+n×W` writable, and the two
+/// must not overlap.
+#[inline(always)]
+unsafe fn map_elems<const W: usize>(dst: *mut u8, src: *const u8, n: usize, f: impl Fn([u8; W]) -> [u8; W]) {
+    // SAFETY: the caller guarantees both ranges; slices let the compiler
+    // assume they do not overlap, so the loop vectorises.
+    let (src, dst) = unsafe { (std::slice::from_raw_parts(src, n * W), std::slice::from_raw_parts_mut(dst, n * W)) };
+    let (src, _) = src.as_chunks::<W>();
+    let (dst, _) = dst.as_chunks_mut::<W>();
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = f(*s);
+    }
+}
+
+/// Converts `n` elements (see [`conv`]). Nothing here can panic, so the
+/// helper needs no guard: the loops only index within the slices.
+extern "C" fn h_scalars(dst: *mut u8, src: *const u8, n: u64, how: u64) {
+    let n = n as usize;
+    if n == 0 {
+        // An empty list's array may be any pointer: make no slice of it.
+        return;
+    }
+    // SAFETY: generated code passes an arena array of `n` elements and the
+    // input range checked by the count check (decode), or the message's
+    // array and output capacity checked for `n` elements (encode); input,
+    // arena and output never overlap.
+    unsafe {
+        match how {
+            conv::COPY => std::ptr::copy_nonoverlapping(src, dst, n),
+            conv::BOOL => map_elems::<1>(dst, src, n, |[b]| [u8::from(b != 0)]),
+            conv::COMPACT_BOOL_IN => map_elems::<1>(dst, src, n, |[b]| [u8::from(b == 1)]),
+            conv::COMPACT_BOOL_OUT => map_elems::<1>(dst, src, n, |[b]| [if b != 0 { 1 } else { 2 }]),
+            conv::BE16 => map_elems::<2>(dst, src, n, |b| u16::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::BE32 => map_elems::<4>(dst, src, n, |b| u32::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::BE64 => map_elems::<8>(dst, src, n, |b| u64::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::LE64 => map_elems::<8>(dst, src, n, |b| u64::from_ne_bytes(b).to_le().to_ne_bytes()),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,5 +555,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Helpers, memcpy) as i32, Helpers::MEMCPY);
         assert_eq!(std::mem::offset_of!(Helpers, enc_field_interp) as i32, Helpers::ENC_FIELD_INTERP);
         assert_eq!(std::mem::offset_of!(Helpers, enc_unknown) as i32, Helpers::ENC_UNKNOWN);
+        assert_eq!(std::mem::offset_of!(Helpers, scalars) as i32, Helpers::SCALARS);
     }
 }

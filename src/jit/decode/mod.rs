@@ -43,7 +43,7 @@ enum Plan {
     Bytes,
     /// A struct: allocate a block and call the child's decoder.
     Struct(StructId),
-    /// A list/set of scalars: one count check, then a loop.
+    /// A list/set of scalars: one count check, then one bulk helper call.
     ScalarList(u32),
     /// A list/set of strings.
     BytesList,
@@ -92,9 +92,6 @@ enum Bounds {
         /// Where a value longer than the checked bytes is read.
         slow: Block,
     },
-    /// A list element: the count check (`count × minimum size ≤ remaining`)
-    /// covers fixed-size elements; variable-length ones check their bytes.
-    Counted,
 }
 
 /// Signature of every generated decoder: `(ctx, block, depth) -> status`.
@@ -464,11 +461,47 @@ impl Gen<'_, '_> {
         let stride = elem.size() as i64;
         let bytes = self.b.ins().imul_imm_s(n, stride);
         let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        match (p, super::ir::fixed_conv(self.protocol, elem, false)) {
+            (Plan::ScalarList(_), Some((conv, width))) => self.read_fixed_scalars(conv, width, arr, n),
+            _ => self.read_elems(elem, p, arr, n, d1),
+        }
+        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
 
-        // Before each struct element, as the interpreter does, the context
-        // reserves the bytes the later elements need at least (one each), so
-        // that lists nested in it cannot claim them; the enclosing budget is
-        // restored after the list.
+        self.b.switch_to_block(store);
+        let ptr = self.b.block_params(store)[0];
+        self.store_slice(ptr, n, self.block, f.offset as i32);
+    }
+
+    /// `n` (> 0) fixed-width scalars at `pos` into `arr`, in one helper call
+    /// converting them all (`conv`, `width` bytes each): the count check
+    /// (`n` × width ≤ remaining) covered them.
+    fn read_fixed_scalars(&mut self, conv: u64, width: i64, arr: Value, n: Value) {
+        let pos = self.b.use_var(self.pos);
+        let src = self.b.ins().iadd(self.buf, pos);
+        let how = self.b.ins().iconst(I64, conv as i64);
+        super::ir::call_helper_void(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            DecodeCtx::HELPERS,
+            Helpers::SCALARS,
+            &[I64; 4],
+            &[arr, src, n, how],
+        );
+        let bytes = self.b.ins().imul_imm_s(n, width);
+        let end = self.b.ins().iadd(pos, bytes);
+        self.b.def_var(self.pos, end);
+    }
+
+    /// `n` (> 0) elements at `pos` into `arr`, one at a time: Compact
+    /// varints (inline, each bounds-checked: faster than a helper running
+    /// the interpreter's reader), strings, and structs one level deeper than
+    /// the list (`d1`). Before each
+    /// struct, as the interpreter does, the context reserves the bytes the
+    /// later elements need at least (one each), so that lists nested in it
+    /// cannot claim them; the enclosing budget is restored after the list.
+    fn read_elems(&mut self, elem: &ValueKind, p: Plan, arr: Value, n: Value, d1: Value) {
+        let stride = elem.size() as i64;
         let outer = match p {
             Plan::StructList(_) => Some(self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED)),
             _ => None,
@@ -488,7 +521,7 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let dst = self.b.ins().iadd(arr, off);
         match p {
-            Plan::ScalarList(_) => self.read_scalar(elem, dst, 0, Bounds::Counted),
+            Plan::ScalarList(_) => self.read_scalar(elem, dst, 0, Bounds::Unchecked),
             Plan::BytesList => {
                 let (ptr, len) = self.read_bytes(Bounds::Unchecked);
                 self.store_slice(ptr, len, dst, 0);
@@ -512,11 +545,6 @@ impl Gen<'_, '_> {
         if let Some(outer) = outer {
             self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
         }
-        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
-
-        self.b.switch_to_block(store);
-        let ptr = self.b.block_params(store)[0];
-        self.store_slice(ptr, n, self.block, f.offset as i32);
     }
 
     /// Fails unless `n` × `min` bytes are left beyond those the enclosing

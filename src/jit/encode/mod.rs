@@ -4,8 +4,10 @@
 //! against a constant mask, one capacity check covering the header and the
 //! largest encoding of a scalar value (growth is a helper call), the header
 //! (constant bytes where the protocol allows), a store from a constant
-//! offset. Strings are copied with one call; lists of scalars are a loop
-//! after one capacity check; structs call the child's encoder. Maps, nested
+//! offset. Strings are copied with one call; lists of scalars are one
+//! capacity check, then one bulk helper call for fixed widths (a
+//! byte-swapping copy) or an inline loop for Compact varints; structs call
+//! the child's encoder. Maps, nested
 //! containers, uuids and unknown fields go through the interpreter's encoder
 //! (helpers).
 //!
@@ -356,6 +358,10 @@ impl Gen<'_, '_> {
             Protocol::Binary => self.binary_list_header(elem, n),
             Protocol::Compact => self.compact_list_header(elem, n),
         }
+        if let (Plan::ScalarList, Some((conv, width))) = (p, super::ir::fixed_conv(self.protocol, elem, true)) {
+            self.write_fixed_scalars(conv, width, arr, n);
+            return;
+        }
 
         let stride = elem.size() as i64;
         let head = self.b.create_block();
@@ -372,7 +378,8 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let src = self.b.ins().iadd(arr, off);
         match p {
-            // In capacity: the check above covered every element.
+            // Compact varints, inline (faster than a helper loop); in
+            // capacity: the check above covered every element.
             Plan::ScalarList => self.write_scalar(elem, src, 0),
             Plan::BytesList => {
                 let (ptr, len) = self.load_slice(src, 0);
@@ -391,6 +398,27 @@ impl Gen<'_, '_> {
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.switch_to_block(exit);
+    }
+
+    /// The `n` fixed-width scalars in `arr` at `pos`, in one helper call
+    /// converting them all (`conv`, `width` bytes each; capacity for them
+    /// checked by the caller).
+    fn write_fixed_scalars(&mut self, conv: u64, width: i64, arr: Value, n: Value) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let dst = self.b.ins().iadd(buf, pos);
+        let how = self.b.ins().iconst(I64, conv as i64);
+        super::ir::call_helper_void(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            EncodeCtx::HELPERS,
+            Helpers::SCALARS,
+            &[I64; 4],
+            &[dst, arr, n, how],
+        );
+        let bytes = self.b.ins().imul_imm_s(n, width);
+        let end = self.b.ins().iadd(pos, bytes);
+        self.b.def_var(self.pos, end);
     }
 
     /// Writes the byte `v` at `pos` (capacity checked) and advances.
