@@ -72,9 +72,8 @@ fn call_helper_returning(
 /// bulk in `protocol`: `Some((conversion, bytes per element))` for the
 /// fixed-width encodings ([`conv`]: one bounds or capacity check for the
 /// whole array, then one call of the `scalars` helper), `None` for
-/// Compact's varints, which generated code reads and writes inline, one by
-/// one (a helper running the interpreter's reader or writer measured
-/// slower). `encode` picks the direction where they differ (Compact bools).
+/// Compact's varints (the `varints_in` and `varints_out` helpers).
+/// `encode` picks the direction where they differ (Compact bools).
 pub(crate) fn fixed_conv(protocol: Protocol, elem: &ValueKind, encode: bool) -> Option<(u64, i64)> {
     let binary = protocol == Protocol::Binary;
     Some(match elem {

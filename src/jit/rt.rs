@@ -149,6 +149,14 @@ pub struct Helpers {
     /// between the wire and memory, either way ([`conv`]). The caller checked
     /// both ranges (the count check on decode, the capacity check on encode).
     pub scalars: extern "C" fn(*mut u8, *const u8, u64, u64),
+    /// `(ctx, dst, count, width) -> status`: reads `count` Compact zigzag
+    /// varints at `ctx.pos` into an array of `width`-byte integers, with the
+    /// interpreter's reader (its bounds and range checks), and moves `ctx.pos`.
+    pub varints_in: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64) -> i32,
+    /// `(dst, src, count, width) -> bytes`: writes an array of `width`-byte
+    /// integers as Compact zigzag varints at `dst` (capacity for the largest
+    /// encoding checked by the caller); returns the bytes written.
+    pub varints_out: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
 }
 
 impl Helpers {
@@ -163,6 +171,8 @@ impl Helpers {
     pub(crate) const ENC_FIELD_INTERP: i32 = 64;
     pub(crate) const ENC_UNKNOWN: i32 = 72;
     pub(crate) const SCALARS: i32 = 80;
+    pub(crate) const VARINTS_IN: i32 = 88;
+    pub(crate) const VARINTS_OUT: i32 = 96;
 }
 
 /// How [`Helpers::scalars`] converts each element. Every conversion is its
@@ -199,6 +209,8 @@ pub static HELPERS: Helpers = Helpers {
     enc_field_interp: h_enc_field_interp,
     enc_unknown: h_enc_unknown,
     scalars: h_scalars,
+    varints_in: h_varints_in,
+    varints_out: h_varints_out,
 };
 
 /// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
@@ -523,6 +535,87 @@ extern "C" fn h_scalars(dst: *mut u8, src: *const u8, n: u64, how: u64) {
     }
 }
 
+extern "C" fn h_varints_in(ctx: *mut DecodeCtx, dst: *mut u8, n: u64, width: u64) -> i32 {
+    /// Reads `n` values with `read` into `dst` as `T`s.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` values of `T`.
+    unsafe fn each<'a, T>(
+        r: &mut CompactReader<'a>,
+        dst: *mut u8,
+        n: usize,
+        read: impl Fn(&mut CompactReader<'a>) -> Result<T, crate::error::DecodeError>,
+    ) -> bool {
+        for i in 0..n {
+            let Ok(v) = read(r) else { return false };
+            // SAFETY: room for `n` values; `i < n`.
+            unsafe { std::ptr::write_unaligned((dst as *mut T).add(i), v) };
+        }
+        true
+    }
+    guarded(|| {
+        // SAFETY: generated code passes its live context and an arena array
+        // of `n` elements of `width` bytes.
+        unsafe {
+            let c = &mut *ctx;
+            let mut r = CompactReader::new(std::slice::from_raw_parts(c.buf, c.len));
+            r.set_pos(c.pos);
+            let n = n as usize;
+            let ok = match width {
+                2 => each(&mut r, dst, n, CompactReader::read_i16),
+                4 => each(&mut r, dst, n, CompactReader::read_i32),
+                8 => each(&mut r, dst, n, CompactReader::read_i64),
+                _ => false,
+            };
+            if !ok {
+                return ERROR;
+            }
+            c.pos = r.pos();
+            OK
+        }
+    })
+}
+
+extern "C" fn h_varints_out(dst: *mut u8, src: *const u8, n: u64, width: u64) -> u64 {
+    /// Writes the `n` values `get(i)` as zigzag varints from `dst`; returns the bytes written.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` varints of 10 bytes (or of the most `get`'s values take).
+    #[inline(always)]
+    unsafe fn each(dst: *mut u8, n: usize, get: impl Fn(usize) -> i64) -> u64 {
+        let mut at = dst;
+        for i in 0..n {
+            let v = get(i);
+            // Zigzag at 64 bits, LEB128 byte by byte: as `CompactWriter`.
+            let mut z = ((v << 1) ^ (v >> 63)) as u64;
+            // SAFETY: the caller checked capacity for the largest encodings.
+            unsafe {
+                while z >= 0x80 {
+                    *at = (z as u8) | 0x80;
+                    at = at.add(1);
+                    z >>= 7;
+                }
+                *at = z as u8;
+                at = at.add(1);
+            }
+        }
+        // SAFETY: `at` only moved forward from `dst`, inside one buffer.
+        unsafe { at.offset_from(dst) as u64 }
+    }
+    let n = n as usize;
+    // SAFETY: generated code passes the message's array of `n` integers of
+    // `width` bytes and an output position with capacity for `n` of the
+    // largest varints of that width.
+    unsafe {
+        match width {
+            2 => each(dst, n, |i| i64::from(std::ptr::read_unaligned((src as *const i16).add(i)))),
+            4 => each(dst, n, |i| i64::from(std::ptr::read_unaligned((src as *const i32).add(i)))),
+            8 => each(dst, n, |i| std::ptr::read_unaligned((src as *const i64).add(i))),
+            _ => 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,5 +649,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Helpers, enc_field_interp) as i32, Helpers::ENC_FIELD_INTERP);
         assert_eq!(std::mem::offset_of!(Helpers, enc_unknown) as i32, Helpers::ENC_UNKNOWN);
         assert_eq!(std::mem::offset_of!(Helpers, scalars) as i32, Helpers::SCALARS);
+        assert_eq!(std::mem::offset_of!(Helpers, varints_in) as i32, Helpers::VARINTS_IN);
+        assert_eq!(std::mem::offset_of!(Helpers, varints_out) as i32, Helpers::VARINTS_OUT);
     }
 }

@@ -463,6 +463,7 @@ impl Gen<'_, '_> {
         let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
         match (p, super::ir::fixed_conv(self.protocol, elem, false)) {
             (Plan::ScalarList(_), Some((conv, width))) => self.read_fixed_scalars(conv, width, arr, n),
+            (Plan::ScalarList(_), None) => self.read_varints(elem, arr, n),
             _ => self.read_elems(elem, p, arr, n, d1),
         }
         self.b.ins().jump(store, &[BlockArg::Value(arr)]);
@@ -493,10 +494,19 @@ impl Gen<'_, '_> {
         self.b.def_var(self.pos, end);
     }
 
-    /// `n` (> 0) elements at `pos` into `arr`, one at a time: Compact
-    /// varints (inline, each bounds-checked: faster than a helper running
-    /// the interpreter's reader), strings, and structs one level deeper than
-    /// the list (`d1`). Before each
+    /// `n` (> 0) Compact zigzag varints of `elem`'s width at `pos` into
+    /// `arr`, in one helper call that runs the interpreter's reader (each
+    /// value bounds- and range-checked as the interpreter does).
+    fn read_varints(&mut self, elem: &ValueKind, arr: Value, n: Value) {
+        self.sync_pos();
+        let width = self.b.ins().iconst(I64, elem.size() as i64);
+        let status = self.call_helper(Helpers::VARINTS_IN, &[I64; 4], &[self.ctx, arr, n, width]);
+        self.check_status(status);
+        self.reload_pos();
+    }
+
+    /// `n` (> 0) string or struct elements at `pos` into `arr`, one at a
+    /// time; structs one level deeper than the list (`d1`). Before each
     /// struct, as the interpreter does, the context reserves the bytes the
     /// later elements need at least (one each), so that lists nested in it
     /// cannot claim them; the enclosing budget is restored after the list.
@@ -521,7 +531,6 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let dst = self.b.ins().iadd(arr, off);
         match p {
-            Plan::ScalarList(_) => self.read_scalar(elem, dst, 0, Bounds::Unchecked),
             Plan::BytesList => {
                 let (ptr, len) = self.read_bytes(Bounds::Unchecked);
                 self.store_slice(ptr, len, dst, 0);
@@ -537,7 +546,7 @@ impl Gen<'_, '_> {
                 let child = self.decode_child(id, d1);
                 self.b.ins().store(native(), child, dst, 0);
             }
-            _ => unreachable!("only list plans reach here"),
+            _ => unreachable!("only string and struct lists are read one by one"),
         }
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
