@@ -212,6 +212,13 @@ impl Codec {
 
     /// The bytes [`Codec::encode`] would write.
     ///
+    /// Always the interpreter's (its encoder run into a counting sink), by
+    /// choice: no encoder needs it, since the JIT's grows its output through
+    /// a helper as it writes and the runtime's framing patches lengths in
+    /// after encoding, so a compiled sizer would be a third routine per type
+    /// and protocol (more compile time and code) serving only callers that
+    /// size a message without encoding it, which are rare and not hot.
+    ///
     /// # Errors
     /// As [`Codec::encode`].
     pub fn encoded_size(&self, message: &StructRef<'_>, protocol: Protocol) -> Result<usize, EncodeError> {

@@ -1,11 +1,16 @@
 //! IR pieces both generators (decode and encode, every protocol) share:
-//! calling a helper through the table in the context, and returning a
-//! failed status from the generated function.
+//! calling a helper through the table in the context, returning a failed
+//! status from the generated function, and how lists of fixed-width
+//! scalars are converted in bulk.
 
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature, Type, Value};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
+
+use super::rt::conv;
+use crate::layout::ValueKind;
+use crate::wire::Protocol;
 
 /// Flags of every load and store of generated code: bounds were checked
 /// before the access, and nothing claims alignment.
@@ -26,14 +31,63 @@ pub(crate) fn call_helper(
     ret: Type,
     args: &[Value],
 ) -> Value {
+    call_helper_returning(b, call_conv, ctx, table_field, offset, params, Some(ret), args)[0]
+}
+
+/// As [`call_helper`], for a helper that returns nothing.
+pub(crate) fn call_helper_void(
+    b: &mut FunctionBuilder<'_>,
+    call_conv: CallConv,
+    ctx: Value,
+    table_field: i32,
+    offset: i32,
+    params: &[Type],
+    args: &[Value],
+) {
+    call_helper_returning(b, call_conv, ctx, table_field, offset, params, None, args);
+}
+
+#[expect(clippy::too_many_arguments, reason = "one call site shape, spelled out")]
+fn call_helper_returning(
+    b: &mut FunctionBuilder<'_>,
+    call_conv: CallConv,
+    ctx: Value,
+    table_field: i32,
+    offset: i32,
+    params: &[Type],
+    ret: Option<Type>,
+    args: &[Value],
+) -> Vec<Value> {
     let table = b.ins().load(I64, native(), ctx, table_field);
     let f = b.ins().load(I64, native(), table, offset);
     let mut sig = Signature::new(call_conv);
     sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-    sig.returns.push(AbiParam::new(ret));
+    sig.returns.extend(ret.map(AbiParam::new));
     let sig = b.import_signature(sig);
     let call = b.ins().call_indirect(sig, f, args);
-    b.inst_results(call)[0]
+    b.inst_results(call).to_vec()
+}
+
+/// How a list of the scalar `elem` goes between the wire and memory in
+/// bulk in `protocol`: `Some((conversion, bytes per element))` for the
+/// fixed-width encodings ([`conv`]: one bounds or capacity check for the
+/// whole array, then one call of the `scalars` helper), `None` for
+/// Compact's varints (the `varints_in` and `varints_out` helpers).
+/// `encode` picks the direction where they differ (Compact bools).
+pub(crate) fn fixed_conv(protocol: Protocol, elem: &ValueKind, encode: bool) -> Option<(u64, i64)> {
+    let binary = protocol == Protocol::Binary;
+    Some(match elem {
+        ValueKind::I8 => (conv::COPY, 1),
+        ValueKind::Bool if binary => (conv::BOOL, 1),
+        ValueKind::Bool if encode => (conv::COMPACT_BOOL_OUT, 1),
+        ValueKind::Bool => (conv::COMPACT_BOOL_IN, 1),
+        ValueKind::Double if !binary => (conv::LE64, 8),
+        _ if !binary => return None,
+        ValueKind::I16 => (conv::BE16, 2),
+        ValueKind::I32 | ValueKind::Enum(_) => (conv::BE32, 4),
+        ValueKind::I64 | ValueKind::Double => (conv::BE64, 8),
+        _ => return None,
+    })
 }
 
 /// Returns `status` from the generated function unless it is zero (`OK`).

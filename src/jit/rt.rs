@@ -64,6 +64,11 @@ pub struct DecodeCtx {
     pub helpers: *const Helpers,
     /// Copy strings into the arena instead of aliasing (0 or 1).
     pub copy_strings: u64,
+    /// Bytes the lists being decoded still need for their later elements,
+    /// as the interpreter's `Decoder::reserved`: generated code checks
+    /// counts against the bytes left minus these, and sets them around each
+    /// element of a list of structs; helpers start their decoder from it.
+    pub reserved: usize,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -76,6 +81,7 @@ impl DecodeCtx {
     pub(crate) const FNS: i32 = 40;
     pub(crate) const HELPERS: i32 = 48;
     pub(crate) const COPY_STRINGS: i32 = 56;
+    pub(crate) const RESERVED: i32 = 64;
 }
 
 /// The context of an encode.
@@ -139,6 +145,18 @@ pub struct Helpers {
     pub enc_field_interp: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64, u64) -> i32,
     /// `(ctx, block, struct_id, depth) -> status`: write the unknown fields of a block.
     pub enc_unknown: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64) -> i32,
+    /// `(dst, src, count, conv)`: converts an array of fixed-width scalars
+    /// between the wire and memory, either way ([`conv`]). The caller checked
+    /// both ranges (the count check on decode, the capacity check on encode).
+    pub scalars: extern "C" fn(*mut u8, *const u8, u64, u64),
+    /// `(ctx, dst, count, width) -> status`: reads `count` Compact zigzag
+    /// varints at `ctx.pos` into an array of `width`-byte integers, with the
+    /// interpreter's reader (its bounds and range checks), and moves `ctx.pos`.
+    pub varints_in: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64) -> i32,
+    /// `(dst, src, count, width) -> bytes`: writes an array of `width`-byte
+    /// integers as Compact zigzag varints at `dst` (capacity for the largest
+    /// encoding checked by the caller); returns the bytes written.
+    pub varints_out: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
 }
 
 impl Helpers {
@@ -152,6 +170,30 @@ impl Helpers {
     pub(crate) const MEMCPY: i32 = 56;
     pub(crate) const ENC_FIELD_INTERP: i32 = 64;
     pub(crate) const ENC_UNKNOWN: i32 = 72;
+    pub(crate) const SCALARS: i32 = 80;
+    pub(crate) const VARINTS_IN: i32 = 88;
+    pub(crate) const VARINTS_OUT: i32 = 96;
+}
+
+/// How [`Helpers::scalars`] converts each element. Every conversion is its
+/// own inverse or has a named counterpart, so decode and encode share them.
+pub(crate) mod conv {
+    /// Bytes as they are (`i8`).
+    pub const COPY: u64 = 0;
+    /// Binary bools, either way: any byte other than 0 is true, written 1.
+    pub const BOOL: u64 = 1;
+    /// Compact bool elements read: only 1 is true (as `CompactReader::read_bool`).
+    pub const COMPACT_BOOL_IN: u64 = 2;
+    /// Compact bool elements written: 1 true, 2 false.
+    pub const COMPACT_BOOL_OUT: u64 = 3;
+    /// Big-endian 16-bit integers, either way.
+    pub const BE16: u64 = 4;
+    /// Big-endian 32-bit integers (and enums), either way.
+    pub const BE32: u64 = 5;
+    /// Big-endian 64-bit integers and doubles, either way.
+    pub const BE64: u64 = 6;
+    /// Little-endian 64-bit doubles (Compact), either way.
+    pub const LE64: u64 = 7;
 }
 
 /// The one helper table.
@@ -166,6 +208,9 @@ pub static HELPERS: Helpers = Helpers {
     memcpy: h_memcpy,
     enc_field_interp: h_enc_field_interp,
     enc_unknown: h_enc_unknown,
+    scalars: h_scalars,
+    varints_in: h_varints_in,
+    varints_out: h_varints_out,
 };
 
 /// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
@@ -190,12 +235,10 @@ unsafe fn decoder<'c, R: ProtocolReader<'c>>(ctx: *mut DecodeCtx) -> Decoder<'c,
             arena: &mut *c.arena,
             layouts: &*c.layouts,
             copy_strings: c.copy_strings != 0,
-            // The JIT does not track the bytes enclosing lists promise to
-            // their later elements, so a helper starts with none reserved:
-            // it may accept a nested count the interpreter refuses early, but
-            // the input then ends before the enclosing list is complete, and
-            // both engines fail on it (the differential tests check this).
-            reserved: 0,
+            // What the enclosing lists promise their later elements, as
+            // generated code tracks it: a helper checks nested counts as
+            // the interpreter would at this point.
+            reserved: c.reserved,
             _input: std::marker::PhantomData,
         }
     }
@@ -448,6 +491,131 @@ extern "C" fn h_enc_unknown(ctx: *mut EncodeCtx, block: *mut u8, id: u64, depth:
     unsafe { with_encoder(ctx, Unknowns { block, id, depth }) }
 }
 
+/// Maps each `W`-byte element of `src` (`n` of them) through `f` into `dst`.
+///
+/// # Safety
+/// `src..src+n×W` must be readable, `dst..dst+n×W` writable, and the two
+/// must not overlap.
+#[inline(always)]
+unsafe fn map_elems<const W: usize>(dst: *mut u8, src: *const u8, n: usize, f: impl Fn([u8; W]) -> [u8; W]) {
+    // SAFETY: the caller guarantees both ranges; slices let the compiler
+    // assume they do not overlap, so the loop vectorises.
+    let (src, dst) = unsafe { (std::slice::from_raw_parts(src, n * W), std::slice::from_raw_parts_mut(dst, n * W)) };
+    let (src, _) = src.as_chunks::<W>();
+    let (dst, _) = dst.as_chunks_mut::<W>();
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = f(*s);
+    }
+}
+
+/// Converts `n` elements (see [`conv`]). Nothing here can panic, so the
+/// helper needs no guard: the loops only index within the slices.
+extern "C" fn h_scalars(dst: *mut u8, src: *const u8, n: u64, how: u64) {
+    let n = n as usize;
+    if n == 0 {
+        // An empty list's array may be any pointer: make no slice of it.
+        return;
+    }
+    // SAFETY: generated code passes an arena array of `n` elements and the
+    // input range checked by the count check (decode), or the message's
+    // array and output capacity checked for `n` elements (encode); input,
+    // arena and output never overlap.
+    unsafe {
+        match how {
+            conv::COPY => std::ptr::copy_nonoverlapping(src, dst, n),
+            conv::BOOL => map_elems::<1>(dst, src, n, |[b]| [u8::from(b != 0)]),
+            conv::COMPACT_BOOL_IN => map_elems::<1>(dst, src, n, |[b]| [u8::from(b == 1)]),
+            conv::COMPACT_BOOL_OUT => map_elems::<1>(dst, src, n, |[b]| [if b != 0 { 1 } else { 2 }]),
+            conv::BE16 => map_elems::<2>(dst, src, n, |b| u16::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::BE32 => map_elems::<4>(dst, src, n, |b| u32::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::BE64 => map_elems::<8>(dst, src, n, |b| u64::from_ne_bytes(b).to_be().to_ne_bytes()),
+            conv::LE64 => map_elems::<8>(dst, src, n, |b| u64::from_ne_bytes(b).to_le().to_ne_bytes()),
+            _ => {}
+        }
+    }
+}
+
+extern "C" fn h_varints_in(ctx: *mut DecodeCtx, dst: *mut u8, n: u64, width: u64) -> i32 {
+    /// Reads `n` values with `read` into `dst` as `T`s.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` values of `T`.
+    unsafe fn each<'a, T>(
+        r: &mut CompactReader<'a>,
+        dst: *mut u8,
+        n: usize,
+        read: impl Fn(&mut CompactReader<'a>) -> Result<T, crate::error::DecodeError>,
+    ) -> bool {
+        for i in 0..n {
+            let Ok(v) = read(r) else { return false };
+            // SAFETY: room for `n` values; `i < n`.
+            unsafe { std::ptr::write_unaligned((dst as *mut T).add(i), v) };
+        }
+        true
+    }
+    guarded(|| {
+        // SAFETY: generated code passes its live context and an arena array
+        // of `n` elements of `width` bytes.
+        unsafe {
+            let c = &mut *ctx;
+            let mut r = CompactReader::new(std::slice::from_raw_parts(c.buf, c.len));
+            r.set_pos(c.pos);
+            let n = n as usize;
+            let ok = match width {
+                2 => each(&mut r, dst, n, CompactReader::read_i16),
+                4 => each(&mut r, dst, n, CompactReader::read_i32),
+                8 => each(&mut r, dst, n, CompactReader::read_i64),
+                _ => false,
+            };
+            if !ok {
+                return ERROR;
+            }
+            c.pos = r.pos();
+            OK
+        }
+    })
+}
+
+extern "C" fn h_varints_out(dst: *mut u8, src: *const u8, n: u64, width: u64) -> u64 {
+    /// Writes the `n` values `get(i)` as zigzag varints from `dst`; returns the bytes written.
+    ///
+    /// # Safety
+    /// `dst` has room for `n` varints of 10 bytes (or of the most `get`'s values take).
+    #[inline(always)]
+    unsafe fn each(dst: *mut u8, n: usize, get: impl Fn(usize) -> i64) -> u64 {
+        let mut at = dst;
+        for i in 0..n {
+            let v = get(i);
+            // Zigzag at 64 bits, LEB128 byte by byte: as `CompactWriter`.
+            let mut z = ((v << 1) ^ (v >> 63)) as u64;
+            // SAFETY: the caller checked capacity for the largest encodings.
+            unsafe {
+                while z >= 0x80 {
+                    *at = (z as u8) | 0x80;
+                    at = at.add(1);
+                    z >>= 7;
+                }
+                *at = z as u8;
+                at = at.add(1);
+            }
+        }
+        // SAFETY: `at` only moved forward from `dst`, inside one buffer.
+        unsafe { at.offset_from(dst) as u64 }
+    }
+    let n = n as usize;
+    // SAFETY: generated code passes the message's array of `n` integers of
+    // `width` bytes and an output position with capacity for `n` of the
+    // largest varints of that width.
+    unsafe {
+        match width {
+            2 => each(dst, n, |i| i64::from(std::ptr::read_unaligned((src as *const i16).add(i)))),
+            4 => each(dst, n, |i| i64::from(std::ptr::read_unaligned((src as *const i32).add(i)))),
+            8 => each(dst, n, |i| std::ptr::read_unaligned((src as *const i64).add(i))),
+            _ => 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +628,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
         // `protocol` is read by helpers only (generated code is compiled per
         // protocol), so it has no constant; it stays last.
         assert_eq!(std::mem::offset_of!(DecodeCtx, protocol), std::mem::size_of::<DecodeCtx>() - 8);
@@ -479,5 +648,8 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Helpers, memcpy) as i32, Helpers::MEMCPY);
         assert_eq!(std::mem::offset_of!(Helpers, enc_field_interp) as i32, Helpers::ENC_FIELD_INTERP);
         assert_eq!(std::mem::offset_of!(Helpers, enc_unknown) as i32, Helpers::ENC_UNKNOWN);
+        assert_eq!(std::mem::offset_of!(Helpers, scalars) as i32, Helpers::SCALARS);
+        assert_eq!(std::mem::offset_of!(Helpers, varints_in) as i32, Helpers::VARINTS_IN);
+        assert_eq!(std::mem::offset_of!(Helpers, varints_out) as i32, Helpers::VARINTS_OUT);
     }
 }

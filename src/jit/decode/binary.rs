@@ -61,7 +61,7 @@ impl Gen<'_, '_> {
         if let Bounds::Unchecked = bounds {
             self.need(size);
         }
-        // In bounds: checked just above, with the header, or by the count check.
+        // In bounds: checked just above or with the header.
         let pos = self.b.use_var(self.pos);
         let addr = self.b.ins().iadd(self.buf, pos);
         match kind {

@@ -152,7 +152,7 @@ impl Gen<'_, '_> {
     pub(super) fn compact_scalar(&mut self, kind: &ValueKind, dst: Value, off: i32, bounds: Bounds) {
         let slow = match bounds {
             Bounds::Header { slow } => Some(slow),
-            Bounds::Unchecked | Bounds::Counted => None,
+            Bounds::Unchecked => None,
         };
         let checked = !matches!(bounds, Bounds::Unchecked);
         match kind {
@@ -161,7 +161,7 @@ impl Gen<'_, '_> {
                 if !checked {
                     self.need(size);
                 }
-                // In bounds: checked just above, with the header, or by the count check.
+                // In bounds: checked just above or with the header.
                 let pos = self.b.use_var(self.pos);
                 let addr = self.b.ins().iadd(self.buf, pos);
                 match kind {
@@ -206,7 +206,7 @@ impl Gen<'_, '_> {
     pub(super) fn compact_len(&mut self, bounds: Bounds) -> Value {
         let slow = match bounds {
             Bounds::Header { slow } => Some(slow),
-            Bounds::Unchecked | Bounds::Counted => None,
+            Bounds::Unchecked => None,
         };
         self.varint(slow, i32::MAX as u64)
     }

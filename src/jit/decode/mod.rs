@@ -30,6 +30,10 @@ use crate::layout::{FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
 use crate::schema::StructId;
 use crate::wire::Protocol;
 
+/// The fewest bytes a struct takes on the wire (its stop byte), in both
+/// protocols: what each later element of a list of structs reserves.
+const STRUCT_MIN: i64 = 1;
+
 /// How the JIT reads a field's value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -39,7 +43,7 @@ enum Plan {
     Bytes,
     /// A struct: allocate a block and call the child's decoder.
     Struct(StructId),
-    /// A list/set of scalars: one count check, then a loop.
+    /// A list/set of scalars: one count check, then one bulk helper call.
     ScalarList(u32),
     /// A list/set of strings.
     BytesList,
@@ -88,9 +92,6 @@ enum Bounds {
         /// Where a value longer than the checked bytes is read.
         slow: Block,
     },
-    /// A list element: the count check (`count × minimum size ≤ remaining`)
-    /// covers fixed-size elements; variable-length ones check their bytes.
-    Counted,
 }
 
 /// Signature of every generated decoder: `(ctx, block, depth) -> status`.
@@ -460,7 +461,61 @@ impl Gen<'_, '_> {
         let stride = elem.size() as i64;
         let bytes = self.b.ins().imul_imm_s(n, stride);
         let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        match (p, super::ir::fixed_conv(self.protocol, elem, false)) {
+            (Plan::ScalarList(_), Some((conv, width))) => self.read_fixed_scalars(conv, width, arr, n),
+            (Plan::ScalarList(_), None) => self.read_varints(elem, arr, n),
+            _ => self.read_elems(elem, p, arr, n, d1),
+        }
+        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
 
+        self.b.switch_to_block(store);
+        let ptr = self.b.block_params(store)[0];
+        self.store_slice(ptr, n, self.block, f.offset as i32);
+    }
+
+    /// `n` (> 0) fixed-width scalars at `pos` into `arr`, in one helper call
+    /// converting them all (`conv`, `width` bytes each): the count check
+    /// (`n` × width ≤ remaining) covered them.
+    fn read_fixed_scalars(&mut self, conv: u64, width: i64, arr: Value, n: Value) {
+        let pos = self.b.use_var(self.pos);
+        let src = self.b.ins().iadd(self.buf, pos);
+        let how = self.b.ins().iconst(I64, conv as i64);
+        super::ir::call_helper_void(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            DecodeCtx::HELPERS,
+            Helpers::SCALARS,
+            &[I64; 4],
+            &[arr, src, n, how],
+        );
+        let bytes = self.b.ins().imul_imm_s(n, width);
+        let end = self.b.ins().iadd(pos, bytes);
+        self.b.def_var(self.pos, end);
+    }
+
+    /// `n` (> 0) Compact zigzag varints of `elem`'s width at `pos` into
+    /// `arr`, in one helper call that runs the interpreter's reader (each
+    /// value bounds- and range-checked as the interpreter does).
+    fn read_varints(&mut self, elem: &ValueKind, arr: Value, n: Value) {
+        self.sync_pos();
+        let width = self.b.ins().iconst(I64, elem.size() as i64);
+        let status = self.call_helper(Helpers::VARINTS_IN, &[I64; 4], &[self.ctx, arr, n, width]);
+        self.check_status(status);
+        self.reload_pos();
+    }
+
+    /// `n` (> 0) string or struct elements at `pos` into `arr`, one at a
+    /// time; structs one level deeper than the list (`d1`). Before each
+    /// struct, as the interpreter does, the context reserves the bytes the
+    /// later elements need at least (one each), so that lists nested in it
+    /// cannot claim them; the enclosing budget is restored after the list.
+    fn read_elems(&mut self, elem: &ValueKind, p: Plan, arr: Value, n: Value, d1: Value) {
+        let stride = elem.size() as i64;
+        let outer = match p {
+            Plan::StructList(_) => Some(self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED)),
+            _ => None,
+        };
         // for i in 0..n
         let head = self.b.create_block();
         self.b.append_block_param(head, I64);
@@ -476,34 +531,46 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let dst = self.b.ins().iadd(arr, off);
         match p {
-            Plan::ScalarList(_) => self.read_scalar(elem, dst, 0, Bounds::Counted),
             Plan::BytesList => {
                 let (ptr, len) = self.read_bytes(Bounds::Unchecked);
                 self.store_slice(ptr, len, dst, 0);
             }
             Plan::StructList(id) => {
+                let outer = outer.expect("loaded for struct lists");
+                // `outer + (n - 1 - i) × STRUCT_MIN`: a struct takes at least its stop byte.
+                let later = self.b.ins().isub(n, i);
+                let later = self.b.ins().iadd_imm_s(later, -1);
+                let later = self.b.ins().imul_imm_s(later, STRUCT_MIN);
+                let reserved = self.b.ins().iadd(outer, later);
+                self.b.ins().store(native(), reserved, self.ctx, DecodeCtx::RESERVED);
                 let child = self.decode_child(id, d1);
                 self.b.ins().store(native(), child, dst, 0);
             }
-            _ => unreachable!("only list plans reach here"),
+            _ => unreachable!("only string and struct lists are read one by one"),
         }
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.switch_to_block(exit);
-        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
-
-        self.b.switch_to_block(store);
-        let ptr = self.b.block_params(store)[0];
-        self.store_slice(ptr, n, self.block, f.offset as i32);
+        if let Some(outer) = outer {
+            self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
+        }
     }
 
-    /// Fails unless `n` × `min` bytes are left (the interpreter's count check;
-    /// `n` is at most `i32::MAX`, so the product does not overflow).
+    /// Fails unless `n` × `min` bytes are left beyond those the enclosing
+    /// lists reserve (the interpreter's count check and its check against
+    /// `reserved`, in one comparison; `n` is at most `i32::MAX`, so the
+    /// product does not overflow).
     fn check_count(&mut self, n: Value, min: i64) {
         let need = self.b.ins().imul_imm_s(n, min);
         let pos = self.b.use_var(self.pos);
         let room = self.b.ins().isub(self.len, pos);
-        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, room);
+        // `room.saturating_sub(reserved)`.
+        let reserved = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED);
+        let free = self.b.ins().isub(room, reserved);
+        let spent = self.b.ins().icmp(IntCC::UnsignedGreaterThan, reserved, room);
+        let zero = self.b.ins().iconst(I64, 0);
+        let free = self.b.ins().select(spent, zero, free);
+        let too_many = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, free);
         let fits = self.b.create_block();
         self.b.ins().brif(too_many, self.error, &[], fits, &[]);
         self.b.switch_to_block(fits);

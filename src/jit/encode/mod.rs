@@ -4,8 +4,10 @@
 //! against a constant mask, one capacity check covering the header and the
 //! largest encoding of a scalar value (growth is a helper call), the header
 //! (constant bytes where the protocol allows), a store from a constant
-//! offset. Strings are copied with one call; lists of scalars are a loop
-//! after one capacity check; structs call the child's encoder. Maps, nested
+//! offset. Strings are copied with one call; lists of scalars are one
+//! capacity check, then one bulk helper call (a byte-swapping copy for
+//! fixed widths, a varint loop for Compact integers); structs call the
+//! child's encoder. Maps, nested
 //! containers, uuids and unknown fields go through the interpreter's encoder
 //! (helpers).
 //!
@@ -356,6 +358,13 @@ impl Gen<'_, '_> {
             Protocol::Binary => self.binary_list_header(elem, n),
             Protocol::Compact => self.compact_list_header(elem, n),
         }
+        if p == Plan::ScalarList {
+            match super::ir::fixed_conv(self.protocol, elem, true) {
+                Some((conv, width)) => self.write_fixed_scalars(conv, width, arr, n),
+                None => self.write_varints(elem, arr, n),
+            }
+            return;
+        }
 
         let stride = elem.size() as i64;
         let head = self.b.create_block();
@@ -372,8 +381,6 @@ impl Gen<'_, '_> {
         let off = self.b.ins().imul_imm_s(i, stride);
         let src = self.b.ins().iadd(arr, off);
         match p {
-            // In capacity: the check above covered every element.
-            Plan::ScalarList => self.write_scalar(elem, src, 0),
             Plan::BytesList => {
                 let (ptr, len) = self.load_slice(src, 0);
                 self.check_len(len);
@@ -386,11 +393,53 @@ impl Gen<'_, '_> {
                 let child = self.b.ins().load(I64, native(), src, 0);
                 self.encode_child(id, child, d1);
             }
-            _ => unreachable!("only list plans reach here"),
+            _ => unreachable!("only string and struct lists are written one by one"),
         }
         let i1 = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(i1)]);
         self.b.switch_to_block(exit);
+    }
+
+    /// The `n` fixed-width scalars in `arr` at `pos`, in one helper call
+    /// converting them all (`conv`, `width` bytes each; capacity for them
+    /// checked by the caller).
+    fn write_fixed_scalars(&mut self, conv: u64, width: i64, arr: Value, n: Value) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let dst = self.b.ins().iadd(buf, pos);
+        let how = self.b.ins().iconst(I64, conv as i64);
+        super::ir::call_helper_void(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            EncodeCtx::HELPERS,
+            Helpers::SCALARS,
+            &[I64; 4],
+            &[dst, arr, n, how],
+        );
+        let bytes = self.b.ins().imul_imm_s(n, width);
+        let end = self.b.ins().iadd(pos, bytes);
+        self.b.def_var(self.pos, end);
+    }
+
+    /// The `n` integers in `arr` as Compact zigzag varints at `pos`, in one
+    /// helper call (capacity for `n` of the largest varints of their width
+    /// checked by the caller).
+    fn write_varints(&mut self, elem: &ValueKind, arr: Value, n: Value) {
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let dst = self.b.ins().iadd(buf, pos);
+        let width = self.b.ins().iconst(I64, elem.size() as i64);
+        let written = super::ir::call_helper(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            EncodeCtx::HELPERS,
+            Helpers::VARINTS_OUT,
+            &[I64; 4],
+            I64,
+            &[dst, arr, n, width],
+        );
+        let end = self.b.ins().iadd(pos, written);
+        self.b.def_var(self.pos, end);
     }
 
     /// Writes the byte `v` at `pos` (capacity checked) and advances.
