@@ -344,6 +344,7 @@ impl StructLayout {
     fn fill_template(&mut self) {
         let mut bytes = vec![0u8; self.size];
         let mut complex = Vec::new();
+        let mut pointers = Vec::new();
         for (i, f) in self.fields.iter().enumerate() {
             let Some(d) = &f.default else { continue };
             let at = f.offset;
@@ -379,7 +380,7 @@ impl StructLayout {
                 (ValueKind::String | ValueKind::Binary, ConstValue::String(s)) => {
                     // The default's bytes are owned by this layout and never move.
                     let slice = RawSlice { ptr: s.as_ptr(), len: s.len() };
-                    bytes[at..at + 8].copy_from_slice(&(slice.ptr as usize).to_ne_bytes());
+                    pointers.push((at, slice.ptr));
                     bytes[at + 8..at + 16].copy_from_slice(&slice.len.to_ne_bytes());
                     true
                 }
@@ -397,6 +398,15 @@ impl StructLayout {
         }
         for (i, chunk) in bytes.chunks_exact(8).enumerate() {
             self.template[i] = u64::from_ne_bytes(chunk.try_into().expect("8 bytes"));
+        }
+        // String defaults are stored as pointers, not as their addresses: a block copied
+        // from the template then holds a pointer that may be read back (an address turned
+        // into a pointer has no provenance; Miri reports reading through it).
+        let base = self.template.as_mut_ptr() as *mut u8;
+        for (at, ptr) in pointers {
+            // SAFETY: `at` is the offset of a 16-byte string slot inside the block, and the
+            // template is exactly `self.size` bytes, so `at + 8 <= self.size`.
+            unsafe { base.add(at).cast::<*const u8>().write_unaligned(ptr) };
         }
         self.complex_defaults = complex;
     }
