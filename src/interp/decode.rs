@@ -186,7 +186,7 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
 
     /// A pointer to the bytes `range` of the input, or to an arena copy.
     #[inline]
-    fn string_ptr(&mut self, range: std::ops::Range<usize>) -> *const u8 {
+    pub(super) fn string_ptr(&mut self, range: std::ops::Range<usize>) -> *const u8 {
         let bytes = &self.r.buf()[range];
         if self.copy_strings && !bytes.is_empty() { self.arena.alloc_bytes(bytes).as_ptr() } else { bytes.as_ptr() }
     }
@@ -346,6 +346,10 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
                     let el = EntryLayout::of(k, v);
                     let base =
                         if n == 0 { RawSlice::EMPTY.ptr as *mut u8 } else { self.arena.alloc(el.stride * n).as_ptr() };
+                    if self.read_flat_entries(k, v, el, base, n)? {
+                        std::ptr::write_unaligned(p as *mut RawSlice, RawSlice { ptr: base, len: n });
+                        return Ok(true);
+                    }
                     let outer = self.reserved;
                     let nests = can_nest(k) || can_nest(v);
                     for i in 0..n {

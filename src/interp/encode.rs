@@ -10,7 +10,7 @@ use crate::layout::{EntryLayout, FieldLayout, Layouts, RawSlice, StructLayout, U
 use crate::wire::{BinaryReader, CompactReader, Protocol, ProtocolReader, ProtocolWriter, ttype};
 
 /// Longest string, binary or container the protocols can express (an i32 length).
-const MAX_WIRE_LEN: usize = i32::MAX as usize;
+pub(super) const MAX_WIRE_LEN: usize = i32::MAX as usize;
 
 pub(crate) struct Encoder<'l, W> {
     pub w: W,
@@ -175,6 +175,9 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
                     }
                     self.w.map_header(k.ttype(), v.ttype(), s.len);
                     let el = EntryLayout::of(k, v);
+                    if self.write_flat_entries(k, v, el, s)? {
+                        return Ok(());
+                    }
                     for i in 0..s.len {
                         let at = s.ptr.add(i * el.stride) as *mut u8;
                         self.write_elem(k, NonNull::new_unchecked(at), depth)?;
@@ -235,7 +238,7 @@ impl<W: ProtocolWriter> Encoder<'_, W> {
 }
 
 #[cold]
-fn too_long(len: usize) -> EncodeError {
+pub(super) fn too_long(len: usize) -> EncodeError {
     EncodeError::new(EncodeErrorKind::TooLong, format!("{len} bytes do not fit an i32 length"))
 }
 

@@ -13,6 +13,7 @@
 
 mod decode;
 mod encode;
+mod flat;
 mod transcode;
 
 use std::marker::PhantomData;

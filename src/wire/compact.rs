@@ -143,6 +143,14 @@ impl<'a> CompactReader<'a> {
     #[inline]
     fn len(&mut self) -> Result<usize, DecodeError> {
         let at = self.pos;
+        // One byte: most strings and containers are shorter than 128.
+        // (Integers skip this test: theirs are often longer varints.)
+        if let Some(&b) = self.buf.get(at)
+            && b < 0x80
+        {
+            self.pos = at + 1;
+            return Ok(usize::from(b));
+        }
         let v = self.varint()?;
         if v > i32::MAX as u64 {
             return Err(DecodeError::with_detail(DecodeErrorKind::SizeLimit, at, format!("length {v}")));
