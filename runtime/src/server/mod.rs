@@ -77,7 +77,9 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(10);
 pub struct ServerConfig {
     /// Frame and header limits; a frame over them is refused and its connection closed.
     pub limits: Limits,
-    /// Idle connections are closed after this long. `None` keeps them.
+    /// A connection with no reads, no calls finishing and none in flight for this long is
+    /// closed (checked once per period, so between one and two periods after its last
+    /// activity). `None` keeps idle connections.
     pub idle_timeout: Option<Duration>,
     /// Most calls in flight per connection.
     pub max_in_flight: usize,
@@ -161,7 +163,7 @@ impl ServerBuilder {
         self
     }
 
-    /// The idle timeout of connections (`None` keeps them).
+    /// The idle timeout of connections (`None` keeps them); see [`ServerConfig::idle_timeout`].
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.config.idle_timeout = timeout;
         self
