@@ -20,6 +20,21 @@ fn idl_file(name: &str) -> PathBuf {
     path
 }
 
+/// Starts `thriftjit serve` on a free port; the child (killed on drop) and its address.
+async fn serve(idl: &str, service: &str, handler: &str) -> (tokio::process::Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--idl", idl, "--service", service, "--addr", "127.0.0.1:0", "--handler", handler])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let addr = line.strip_prefix("listening on ").unwrap().to_string();
+    (child, addr)
+}
+
 async fn call(args: &[&str]) -> Output {
     Command::new(BIN).arg("call").args(args).output().await.unwrap()
 }
@@ -123,16 +138,7 @@ async fn serve_answers_with_the_echo_and_mock_handlers_and_stops_on_sigterm() {
     let idl = idl_file("serve.thrift");
     let idl = idl.to_str().unwrap();
     for (handler, want) in [("echo", "\"hi\"\n"), ("mock", "\"\"\n")] {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--idl", idl, "--service", "Test", "--addr", "127.0.0.1:0", "--handler", handler])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
-        let addr = line.strip_prefix("listening on ").unwrap().to_string();
+        let (mut child, addr) = serve(idl, "Test", handler).await;
         let o = call(&[
             "--idl",
             idl,
@@ -184,24 +190,16 @@ async fn demo_runs_end_to_end() {
     assert!(out.contains("graceful shutdown: stopped accepting"), "{out}");
 }
 
-/// The bundled echo IDL and payloads of the RPC benchmark, from the repository.
+/// A payload of the RPC benchmark, from the repository's corpus.
 fn corpus(path: &str) -> String {
     format!("{}/../corpus/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[tokio::test]
 async fn bench_rpc_measures_echo_calls_and_checks_every_reply() {
-    let idl = corpus("idl/echo.thrift");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--idl", &idl, "--service", "EchoService", "--addr", "127.0.0.1:0", "--handler", "echo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let addr = line.strip_prefix("listening on ").unwrap().to_string();
+    // The IDL of the RPC benchmark: the Volo echo peer's, which both sides load.
+    let idl = format!("{}/../benches/peers/volo/idl/echo.thrift", env!("CARGO_MANIFEST_DIR"));
+    let (_child, addr) = serve(&idl, "EchoService", "echo").await;
     // The echo handler answers a `Request` as the identical `Response`.
     let o = call(&[
         "--idl",
