@@ -86,10 +86,19 @@ fn codec(c: &mut Criterion) {
         }
     }
     assert_eq!(jit.stats().decode_fallbacks + jit.stats().encode_fallbacks, 0, "the compiled code served every call");
+    // A new JIT each time: `binary` is what a first call pays (one protocol, as the codec
+    // compiles lazily), `both` what compiling ahead of time pays.
     let mut group = c.benchmark_group("jit/compile");
     for ty_name in ["Wide20", "Simple", "Nesting"] {
         let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
-        group.bench_function(ty_name, |b| {
+        group.bench_function(format!("{ty_name}/binary"), |b| {
+            b.iter(|| {
+                let jit = Jit::new(layouts.clone()).expect("a JIT");
+                jit.ensure_for(ty, Protocol::Binary).expect("compiles");
+                jit.stats().code_bytes
+            })
+        });
+        group.bench_function(format!("{ty_name}/both"), |b| {
             b.iter(|| {
                 let jit = Jit::new(layouts.clone()).expect("a JIT");
                 jit.ensure(ty).expect("compiles");

@@ -328,3 +328,30 @@ fn compact_varints_of_every_length() {
     }
     assert!(decoded > 100, "many of them decode ({decoded})");
 }
+
+#[test]
+fn a_first_call_compiles_its_own_protocol_only() {
+    let layouts = Layouts::new(Schema::parse_str("t.thrift", IDL).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let outer = layouts.schema().struct_by_name("Outer").unwrap();
+    let inner = layouts.schema().struct_by_name("Inner").unwrap();
+    assert!(jit.ensure_for(outer, Protocol::Compact).unwrap());
+    // The type and the types it reaches, for Compact only.
+    for ty in [outer, inner] {
+        assert!(jit.is_compiled_for(ty, Protocol::Compact));
+        assert!(!jit.is_compiled_for(ty, Protocol::Binary) && !jit.is_compiled(ty));
+    }
+    assert_eq!(jit.stats().batches, 1);
+    let value = Value::Struct(vec![(1, Value::I32(3)), (5, Value::Struct(vec![(1, Value::Bool(true))]))]);
+    let message = Message::from_value(layouts.clone(), outer, &value).unwrap();
+    let mut bytes = Vec::new();
+    assert!(jit.encode_compiled(&message.root(), Protocol::Compact, &mut bytes));
+    assert!(!jit.encode_compiled(&message.root(), Protocol::Binary, &mut Vec::new()), "Binary is not compiled yet");
+    // `ensure` adds the other protocol in one more batch; Compact is not compiled again.
+    let before = jit.stats().types_compiled;
+    assert!(jit.ensure(outer).unwrap() && jit.is_compiled(outer) && jit.is_compiled(inner));
+    assert_eq!(jit.stats().batches, 2);
+    assert_eq!(jit.stats().types_compiled - before, before, "the same types, for Binary");
+    let decoded = jit.decode_compiled(outer, Protocol::Compact, &Bytes::from(bytes), &DecodeOptions::default());
+    assert_eq!(decoded.unwrap().0.to_value(), message.to_value());
+}

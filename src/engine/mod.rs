@@ -138,8 +138,10 @@ impl Codec {
     /// The engine that serves `ty` in `protocol`, compiling it if needed.
     pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {
         match (&self.jit, protocol) {
-            // The JIT compiles both protocols: only the type decides.
-            (Some(j), Protocol::Binary | Protocol::Compact) if matches!(j.ensure(ty), Ok(true)) => Engine::Jit,
+            // A first call compiles the type for its own protocol only.
+            (Some(j), Protocol::Binary | Protocol::Compact) if matches!(j.ensure_for(ty, protocol), Ok(true)) => {
+                Engine::Jit
+            }
             _ => Engine::Interp,
         }
     }

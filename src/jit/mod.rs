@@ -108,7 +108,8 @@ pub fn accepts(layout: &StructLayout) -> bool {
 /// Counters of the JIT, for `thriftjit inspect` and the engine's statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JitStats {
-    /// Struct types compiled (each for every protocol).
+    /// Struct types compiled, counted once per protocol compiled for (each is a decoder
+    /// and an encoder).
     pub types_compiled: u64,
     /// Compilation batches (one finalization each).
     pub batches: u64,
@@ -228,69 +229,86 @@ impl Jit {
         }
     }
 
-    /// True when `ty` is compiled (for every protocol).
+    /// True when `ty` is compiled for every protocol.
     pub fn is_compiled(&self, ty: StructId) -> bool {
-        // Published last for each type: when it is there, all of the type's routines are.
-        !self.decode_fns[table(Protocol::Binary)][ty.0 as usize].load(Ordering::Acquire).is_null()
+        PROTOCOLS.iter().all(|&p| self.is_compiled_for(ty, p))
     }
 
-    /// Compiles `ty` and every type it reaches, unless already done.
-    /// Returns false when the JIT declines the type.
+    /// True when `ty` is compiled for `protocol`.
+    pub fn is_compiled_for(&self, ty: StructId, protocol: Protocol) -> bool {
+        // Published last for each type and protocol: when it is there, so is the encoder.
+        !self.decode_fns[table(protocol)][ty.0 as usize].load(Ordering::Acquire).is_null()
+    }
+
+    /// Compiles `ty` and every type it reaches for every protocol, unless already done
+    /// (for callers that want no compile on a first call). Returns false when the JIT
+    /// declines the type.
     ///
     /// # Errors
     /// A Cranelift failure (a bug: the interpreter still serves the type).
     pub fn ensure(&self, ty: StructId) -> Result<bool, JitError> {
-        if self.is_compiled(ty) {
+        for protocol in PROTOCOLS {
+            if !self.ensure_for(ty, protocol)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Compiles `ty` and every type it reaches for `protocol` only, unless already done:
+    /// what a first call in one protocol pays (half the work of [`Jit::ensure`]).
+    /// Returns false when the JIT declines the type.
+    ///
+    /// # Errors
+    /// As [`Jit::ensure`].
+    pub fn ensure_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
+        if self.is_compiled_for(ty, protocol) {
             return Ok(true);
         }
         if !accepts(self.layouts.get(ty)) {
             return Ok(false);
         }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if self.is_compiled(ty) {
+        if self.is_compiled_for(ty, protocol) {
             return Ok(true);
         }
-        let batch = self.closure(ty);
+        let batch = self.closure(ty, protocol);
         let start = Instant::now();
         let State { module, fctx, call_conv } = &mut *state;
         let module = module.as_mut().expect("the module lives until drop");
         let call_conv = *call_conv;
         let mut ctx = module.make_context();
-        // (type, protocol, decoder, encoder)
-        let mut ids = Vec::with_capacity(batch.len() * PROTOCOLS.len());
+        // (type, decoder, encoder)
+        let mut ids = Vec::with_capacity(batch.len());
         let mut code = 0u64;
         for &t in &batch {
             let layout = self.layouts.get(t);
-            for protocol in PROTOCOLS {
-                let mut pair = [None, None];
-                for (slot, encode) in pair.iter_mut().zip([false, true]) {
-                    let sig = decode::signature(call_conv);
-                    let name = format!("{}_{}_{}", if encode { "enc" } else { "dec" }, protocol.name(), t.0);
-                    let id =
-                        module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
-                    ctx.func.signature = sig;
-                    ctx.func.name = UserFuncName::user(0, id.as_u32());
-                    {
-                        let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                        build(&mut b, &self.layouts, layout, protocol, encode, call_conv);
-                        b.finalize(module.target_config());
-                    }
-                    module
-                        .define_function(id, &mut ctx)
-                        .map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
-                    code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
-                    module.clear_context(&mut ctx);
-                    *slot = Some(id);
+            let mut pair = [None, None];
+            for (slot, encode) in pair.iter_mut().zip([false, true]) {
+                let sig = decode::signature(call_conv);
+                let name = format!("{}_{}_{}", if encode { "enc" } else { "dec" }, protocol.name(), t.0);
+                let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
+                ctx.func.signature = sig;
+                ctx.func.name = UserFuncName::user(0, id.as_u32());
+                {
+                    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+                    build(&mut b, &self.layouts, layout, protocol, encode, call_conv);
+                    b.finalize(module.target_config());
                 }
-                ids.push((t, protocol, pair[0].expect("decoder declared"), pair[1].expect("encoder declared")));
+                module
+                    .define_function(id, &mut ctx)
+                    .map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
+                code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
+                module.clear_context(&mut ctx);
+                *slot = Some(id);
             }
+            ids.push((t, pair[0].expect("decoder declared"), pair[1].expect("encoder declared")));
         }
         module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
-        // Publish children before the requested type (its code calls
-        // theirs) and, per type, Compact before Binary: the Binary decoder
-        // goes last, as `is_compiled` reads it.
-        for &(t, protocol, dec, enc) in ids.iter().rev() {
-            let i = table(protocol);
+        // Publish children before the requested type (its code calls theirs) and, per
+        // type, the encoder before the decoder, which `is_compiled_for` reads.
+        let i = table(protocol);
+        for &(t, dec, enc) in ids.iter().rev() {
             self.encode_fns[i][t.0 as usize].store(module.get_finalized_function(enc) as *mut u8, Ordering::Release);
             self.decode_fns[i][t.0 as usize].store(module.get_finalized_function(dec) as *mut u8, Ordering::Release);
         }
@@ -312,8 +330,8 @@ impl Jit {
         Ok(())
     }
 
-    /// `ty` first, then every accepted, not yet compiled struct type it reaches.
-    fn closure(&self, ty: StructId) -> Vec<StructId> {
+    /// `ty` first, then every accepted struct type it reaches not yet compiled for `protocol`.
+    fn closure(&self, ty: StructId, protocol: Protocol) -> Vec<StructId> {
         let mut out = vec![ty];
         let mut seen = vec![false; self.layouts.all().len()];
         seen[ty.0 as usize] = true;
@@ -325,7 +343,7 @@ impl Jit {
                 collect_structs(&f.kind, &mut reached);
                 for c in reached {
                     let ci = c.0 as usize;
-                    if !seen[ci] && accepts(self.layouts.get(c)) && !self.is_compiled(c) {
+                    if !seen[ci] && accepts(self.layouts.get(c)) && !self.is_compiled_for(c, protocol) {
                         seen[ci] = true;
                         out.push(c);
                     }
@@ -351,7 +369,7 @@ impl Jit {
         match self.decode_compiled(ty, protocol, input, options) {
             Some(done) => Ok(done),
             None => {
-                if self.is_compiled(ty) {
+                if self.is_compiled_for(ty, protocol) {
                     self.decode_fallbacks.fetch_add(1, Ordering::Relaxed);
                 }
                 interp::decode_prefix(&self.layouts, ty, protocol, input, options)
@@ -416,7 +434,7 @@ impl Jit {
         if self.encode_compiled(message, protocol, out) {
             return Ok(());
         }
-        if self.is_compiled(message.layout().id) {
+        if self.is_compiled_for(message.layout().id, protocol) {
             self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
         }
         interp::encode(message, protocol, out)

@@ -262,7 +262,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     }
     let stats = codec.stats();
     println!(
-        "JIT: {} types compiled in {:.1} ms, {} bytes of machine code; decodes and encodes so far: {} compiled, {} interpreted; fallbacks {}",
+        "JIT: {} type × protocol compilations in {:.1} ms, {} bytes of machine code; decodes and encodes so far: {} compiled, {} interpreted; fallbacks {}",
         stats.jit.types_compiled,
         stats.jit.compile_nanos as f64 / 1e6,
         stats.jit.code_bytes,
