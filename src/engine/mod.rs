@@ -5,8 +5,8 @@
 //! Policy: the interpreter is the required engine and always works. The JIT
 //! serves a type when the configuration allows it and the type is not
 //! declined (too many fields), in both protocols (Binary, Compact); the
-//! first use of a type compiles it (or [`Codec::compile_all`] does so ahead
-//! of time). Anything else, and any JIT failure, goes to the interpreter.
+//! first use of a type in a protocol compiles it for that protocol (or
+//! [`Codec::compile_all`] compiles everything ahead of time). Anything else, and any JIT failure, goes to the interpreter.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

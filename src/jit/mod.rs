@@ -52,9 +52,10 @@
 //!
 //! # Lifetimes
 //! One [`Jit`] (one `JITModule`) per [`Layouts`], i.e. per loaded schema
-//! generation. Types are compiled lazily on first use, with every struct type
-//! they reach, for both protocols, under a lock, in one batch with one
-//! finalization; function pointers are then published through atomics (one
+//! generation. Types are compiled lazily on first use in a protocol, with
+//! every struct type they reach, for that protocol ([`Jit::ensure_for`]; or
+//! for both ahead of time, [`Jit::ensure`]), under a lock, in one batch with
+//! one finalization; function pointers are then published through atomics (one
 //! table per protocol and direction) and read lock-free. The module's memory
 //! is freed when the `Jit` is dropped, which happens when the last `Codec` of
 //! that schema generation is dropped: nothing else can call into it (decoded
