@@ -44,7 +44,7 @@ fn protocol_of(code: u64) -> Protocol {
 }
 
 /// The context of a decode, shared by every generated decode function of
-/// one call. Offsets are read by generated code: keep [`DecodeCtx::OFFSETS`]
+/// one call. Offsets are read by generated code: keep its offset constants (`DecodeCtx::BUF`, …)
 /// in sync.
 #[repr(C)]
 pub struct DecodeCtx {
@@ -146,7 +146,7 @@ pub struct Helpers {
     /// `(ctx, block, struct_id, depth) -> status`: write the unknown fields of a block.
     pub enc_unknown: extern "C" fn(*mut EncodeCtx, *mut u8, u64, u64) -> i32,
     /// `(dst, src, count, conv)`: converts an array of fixed-width scalars
-    /// between the wire and memory, either way ([`conv`]). The caller checked
+    /// between the wire and memory, either way (a conversion code of the `conv` module). The caller checked
     /// both ranges (the count check on decode, the capacity check on encode).
     pub scalars: extern "C" fn(*mut u8, *const u8, u64, u64),
     /// `(ctx, dst, count, width) -> status`: reads `count` Compact zigzag
