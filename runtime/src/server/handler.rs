@@ -131,6 +131,11 @@ impl HandlerError {
 /// [`CallContext::method`]; the arguments are the decoded `<method>_args` struct (field
 /// ids as in the IDL). A panic in a handler fails only its call (the client gets
 /// `INTERNAL_ERROR`); a handler that outlives the caller's deadline is cancelled.
+///
+/// The first poll of a call's future runs on the task that reads its connection, so
+/// that an answer ready at once costs no task of its own; a future that waits moves to a
+/// task of its own. Long synchronous work in a handler therefore delays the next requests
+/// of the same connection: move it to `tokio::task::spawn_blocking`.
 pub trait Handler: Send + Sync + 'static {
     /// Serves one call.
     fn call(&self, ctx: CallContext, args: Message) -> impl Future<Output = Result<HandlerReply, HandlerError>> + Send;
