@@ -250,8 +250,99 @@ fn scalars(n: usize, seed: u64) -> Value {
 #[test]
 fn bulk_scalar_lists_agree_on_valid_truncated_and_mutated_bytes() {
     let layouts = Layouts::new(Schema::parse_str("scalars.thrift", SCALAR_LISTS).unwrap());
+    for protocol in PROTOCOLS {
+        for (sizes, cuts) in [(&[0usize, 1, 14, 15][..], true), (&[40, 3], true), (&[1000], false)] {
+            let items = sizes.iter().enumerate().map(|(k, &n)| scalars(n, k as u64)).collect();
+            let tail = Value::List((0..sizes[0]).map(|i| Value::I32(i as i32 * -7919)).collect());
+            let value = Value::Struct(vec![(1, Value::List(items)), (2, tail)]);
+            agree_everywhere(&layouts, "Holder", &value, protocol, cuts, &format!("{sizes:?}"));
+        }
+    }
+}
+
+/// Maps of every kind the JIT reads and writes inline, as keys and as
+/// values: scalars, strings, binaries and structs; in a list of structs and
+/// as the values of a map, so that counts meet the enclosing budgets.
+const MAPS: &str = r#"
+enum E { A = 0, B = 1 }
+struct Leaf {
+  1: i32 a
+  2: optional string s
+}
+struct Maps {
+  1: map<bool, i8> bool_i8
+  2: map<i16, double> i16_double
+  3: map<i32, bool> i32_bool
+  4: map<i64, E> i64_enum
+  5: map<E, i64> enum_i64
+  6: map<double, i16> double_i16
+  7: map<string, binary> string_binary
+  8: map<binary, string> binary_string
+  9: map<string, Leaf> string_leaf
+  10: map<Leaf, i32> leaf_i32
+  11: map<Leaf, Leaf> leaf_leaf
+  12: map<i8, string> i8_string
+}
+struct Holder {
+  1: list<Maps> items
+  2: map<i32, Maps> by_id
+}
+"#;
+
+/// A `Maps` whose maps have `n` entries each, with values at the edges of
+/// every encoding.
+fn maps(n: usize, seed: u64) -> Value {
+    const I64S: [i64; 10] = [0, -1, 1, 63, -64, 64, 8191, i64::MIN, i64::MAX, -(1 << 35)];
+    const DOUBLES: [f64; 6] = [0.0, -0.0, 1.5, f64::INFINITY, f64::MIN_POSITIVE / 4.0, f64::NAN];
+    let pick = |i: usize| (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(seed) as usize;
+    let int = |i: usize| I64S[pick(i) % I64S.len()];
+    let text = |i: usize| Value::String("ü".repeat(pick(i) % 70));
+    let bin = |i: usize| Value::Binary((0..pick(i) % 130).map(|b| b as u8).collect());
+    let leaf = |i: usize| {
+        let mut fields = vec![(1, Value::I32(int(i) as i32))];
+        if pick(i) % 2 == 0 {
+            fields.push((2, text(i + 1)));
+        }
+        Value::Struct(fields)
+    };
+    let map = |f: &dyn Fn(usize) -> (Value, Value)| Value::Map((0..n).map(f).collect());
+    Value::Struct(vec![
+        (1, map(&|i| (Value::Bool(pick(i) % 3 == 0), Value::I8(pick(i) as i8)))),
+        (2, map(&|i| (Value::I16(int(i) as i16), Value::Double(DOUBLES[pick(i) % DOUBLES.len()])))),
+        (3, map(&|i| (Value::I32(int(i) as i32), Value::Bool(pick(i) % 2 == 0)))),
+        (4, map(&|i| (Value::I64(int(i) ^ i as i64), Value::Enum((pick(i) % 2) as i32)))),
+        (5, map(&|i| (Value::Enum((pick(i) % 2) as i32), Value::I64(int(i))))),
+        (6, map(&|i| (Value::Double(DOUBLES[pick(i) % DOUBLES.len()]), Value::I16(int(i) as i16)))),
+        (7, map(&|i| (text(i), bin(i)))),
+        (8, map(&|i| (bin(i), text(i)))),
+        (9, map(&|i| (text(i), leaf(i)))),
+        (10, map(&|i| (leaf(i), Value::I32(i as i32)))),
+        (11, map(&|i| (leaf(i), leaf(i + 7)))),
+        (12, map(&|i| (Value::I8(i as i8), text(i)))),
+    ])
+}
+
+#[test]
+fn maps_agree_on_valid_truncated_and_mutated_bytes() {
+    let layouts = Layouts::new(Schema::parse_str("maps.thrift", MAPS).unwrap());
+    for protocol in PROTOCOLS {
+        for (sizes, cuts) in [(&[0usize, 1, 14, 15][..], true), (&[3, 0], true), (&[200], false)] {
+            let items = sizes.iter().enumerate().map(|(k, &n)| maps(n, k as u64)).collect();
+            let by_id =
+                Value::Map(sizes.iter().enumerate().map(|(k, &n)| (Value::I32(k as i32), maps(n / 2, 9))).collect());
+            let value = Value::Struct(vec![(1, Value::List(items)), (2, by_id)]);
+            agree_everywhere(&layouts, "Holder", &value, protocol, cuts, &format!("{sizes:?}"));
+        }
+    }
+}
+
+/// Encodes `value` (of struct `root`) in `protocol` and checks that the
+/// compiled code alone decodes and re-encodes it exactly, and that the
+/// engines agree on it, on its cuts (every one, or 64 random ones) and on
+/// 300 mutations of it.
+fn agree_everywhere(layouts: &Arc<Layouts>, root: &str, value: &Value, protocol: Protocol, cuts: bool, what: &str) {
     let jit = Jit::new(layouts.clone()).unwrap();
-    let holder = layouts.schema().struct_by_name("Holder").unwrap();
+    let holder = layouts.schema().struct_by_name(root).unwrap();
     assert!(jit.ensure(holder).unwrap());
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -260,45 +351,38 @@ fn bulk_scalar_lists_agree_on_valid_truncated_and_mutated_bytes() {
         rng ^= rng << 17;
         rng
     };
-    for protocol in PROTOCOLS {
-        for (sizes, cuts) in [(&[0usize, 1, 14, 15][..], true), (&[40, 3], true), (&[1000], false)] {
-            let items = sizes.iter().enumerate().map(|(k, &n)| scalars(n, k as u64)).collect();
-            let tail = Value::List((0..sizes[0]).map(|i| Value::I32(i as i32 * -7919)).collect());
-            let value = Value::Struct(vec![(1, Value::List(items)), (2, tail)]);
-            let message = Message::from_value(layouts.clone(), holder, &value).unwrap();
-            let bytes = interp::encode_to_vec(&message.root(), protocol).unwrap();
-            let input = Bytes::from(bytes.clone());
-            let (decoded, n) = jit
-                .decode_compiled(holder, protocol, &input, &DecodeOptions::default())
-                .unwrap_or_else(|| panic!("{sizes:?} ({}): the compiled code decodes", protocol.name()));
-            assert_eq!((n, &decoded), (bytes.len(), &message));
-            let mut out = Vec::new();
-            assert!(jit.encode_compiled(&decoded.root(), protocol, &mut out), "the compiled code encodes");
-            assert_eq!(out, bytes, "{sizes:?} ({}): re-encoded", protocol.name());
-            assert!(check(&jit, holder, protocol, &bytes));
-            if cuts {
-                for cut in 0..bytes.len() {
-                    check(&jit, holder, protocol, &bytes[..cut]);
+    let message = Message::from_value(layouts.clone(), holder, value).unwrap();
+    let bytes = interp::encode_to_vec(&message.root(), protocol).unwrap();
+    let input = Bytes::from(bytes.clone());
+    let (decoded, n) = jit
+        .decode_compiled(holder, protocol, &input, &DecodeOptions::default())
+        .unwrap_or_else(|| panic!("{what} ({}): the compiled code decodes", protocol.name()));
+    assert_eq!((n, &decoded), (bytes.len(), &message));
+    let mut out = Vec::new();
+    assert!(jit.encode_compiled(&decoded.root(), protocol, &mut out), "the compiled code encodes");
+    assert_eq!(out, bytes, "{what} ({}): re-encoded", protocol.name());
+    assert!(check(&jit, holder, protocol, &bytes));
+    if cuts {
+        for cut in 0..bytes.len() {
+            check(&jit, holder, protocol, &bytes[..cut]);
+        }
+    } else {
+        for _ in 0..64 {
+            check(&jit, holder, protocol, &bytes[..next() as usize % bytes.len()]);
+        }
+    }
+    for _ in 0..300 {
+        let mut bytes = bytes.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = next() as usize % bytes.len();
+            match next() % 3 {
+                0 => bytes[at] ^= 1 << (next() % 8),
+                1 => bytes[at] = next() as u8,
+                _ => {
+                    bytes.remove(at);
                 }
-            } else {
-                for _ in 0..64 {
-                    check(&jit, holder, protocol, &bytes[..next() as usize % bytes.len()]);
-                }
-            }
-            for _ in 0..300 {
-                let mut bytes = bytes.clone();
-                for _ in 0..1 + next() % 3 {
-                    let at = next() as usize % bytes.len();
-                    match next() % 3 {
-                        0 => bytes[at] ^= 1 << (next() % 8),
-                        1 => bytes[at] = next() as u8,
-                        _ => {
-                            bytes.remove(at);
-                        }
-                    }
-                }
-                check(&jit, holder, protocol, &bytes);
             }
         }
+        check(&jit, holder, protocol, &bytes);
     }
 }

@@ -3,8 +3,9 @@
 //! status from the generated function, and how lists of fixed-width
 //! scalars are converted in bulk.
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature, Type, Value};
+use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Type, Value};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
 
@@ -98,4 +99,44 @@ pub(crate) fn check_status(b: &mut FunctionBuilder<'_>, status: Value) {
     b.switch_to_block(fail);
     b.ins().return_(&[status]);
     b.switch_to_block(ok);
+}
+
+/// A loop over the elements of an array, opened by [`elements`] and closed
+/// by [`Elements::close`].
+pub(crate) struct Elements {
+    head: Block,
+    exit: Block,
+    /// The index of the element of this iteration.
+    pub i: Value,
+    /// The address of that element.
+    pub at: Value,
+}
+
+/// Opens `for i in 0..n` over the array `arr` of `stride`-byte elements:
+/// the builder is left in the loop's body, with `i` and its element's
+/// address.
+pub(crate) fn elements(b: &mut FunctionBuilder<'_>, arr: Value, n: Value, stride: i64) -> Elements {
+    let head = b.create_block();
+    b.append_block_param(head, I64);
+    let body = b.create_block();
+    let exit = b.create_block();
+    let zero = b.ins().iconst(I64, 0);
+    b.ins().jump(head, &[BlockArg::Value(zero)]);
+    b.switch_to_block(head);
+    let i = b.block_params(head)[0];
+    let more = b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+    b.ins().brif(more, body, &[], exit, &[]);
+    b.switch_to_block(body);
+    let off = b.ins().imul_imm_s(i, stride);
+    let at = b.ins().iadd(arr, off);
+    Elements { head, exit, i, at }
+}
+
+impl Elements {
+    /// Ends the body (on to the next element) and leaves the builder after the loop.
+    pub(crate) fn close(self, b: &mut FunctionBuilder<'_>) {
+        let i1 = b.ins().iadd_imm_s(self.i, 1);
+        b.ins().jump(self.head, &[BlockArg::Value(i1)]);
+        b.switch_to_block(self.exit);
+    }
 }

@@ -5,14 +5,15 @@
 //! For the Binary and the Compact protocol, per struct type: a decoder and
 //! an encoder (see `decode/` and `encode/` for their shape: one generator
 //! per direction, with each protocol's spelling of headers, scalars, lengths
-//! and list headers in its own file). Scalars, strings, structs and lists of
-//! strings and structs are inline; lists of scalars take one helper call
+//! and list headers in its own file). Scalars, strings, structs, lists of
+//! strings and structs, and maps whose keys and values are scalars, strings
+//! or structs are inline; lists of scalars take one helper call
 //! after one count (or capacity) check, as in the interpreter: a
 //! byte-swapping copy for fixed widths, a varint loop for Compact integers
 //! (measured against the inline varint reader below: fewer instructions
 //! inline, but the helper's byte loop ran faster on lists of equal-length
-//! varints, where its branches predict well); maps, nested containers,
-//! uuids, unknown fields and the
+//! varints, where its branches predict well); nested containers (a list
+//! or map as an element, key or value), uuids, unknown fields and the
 //! end-of-struct checks (unions, defaults, required fields) call the
 //! interpreter through `extern "C"` helpers, so both engines share one
 //! definition of those semantics. Types with more than [`MAX_JIT_FIELDS`]

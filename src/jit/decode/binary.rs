@@ -19,7 +19,7 @@ impl Gen<'_, '_> {
             Plan::Scalar(size) => i64::from(size),
             Plan::Bytes => 4,
             Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
-            Plan::Struct(_) | Plan::Interp => 1,
+            Plan::Struct(_) | Plan::Map | Plan::Interp => 1,
         };
         let (pos, addr) = self.have_or(need, miss);
         let word = self.load_be(I32, addr, 0);
@@ -135,24 +135,48 @@ impl Gen<'_, '_> {
 
         self.b.switch_to_block(some);
         let same = self.b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(elem.ttype()));
-        let typed = self.b.create_block();
-        let mismatch = self.b.create_block();
-        self.b.ins().brif(same, typed, &[], mismatch, &[]);
-        self.b.switch_to_block(mismatch);
-        // Rewind to the value's start and keep the whole field as unknown.
-        self.b.def_var(self.pos, pos);
-        let args = self.unknown_args(f);
-        self.b.ins().jump(unknown, &args);
-
-        self.b.switch_to_block(typed);
         let min = match p {
             Plan::ScalarList(s) => i64::from(s),
             Plan::BytesList => 4,
             _ => 1,
         };
-        self.check_count(n, min);
-        self.b.ins().jump(ready, &[]);
-        self.b.switch_to_block(ready);
+        self.typed_or_unknown(same, pos, f, n, min, unknown, ready);
+        n
+    }
+
+    /// A map header at `pos` (key type, value type, `i32` count): returns
+    /// the count, with the builder where the entries are of the IDL's types
+    /// and `n` × `min` bytes fit (or there are none: an empty map's types
+    /// are not checked, as the reader). Other types keep the whole field as
+    /// unknown.
+    pub(super) fn binary_map_header(
+        &mut self,
+        f: &FieldLayout,
+        key: &ValueKind,
+        value: &ValueKind,
+        min: i64,
+        unknown: Block,
+    ) -> Value {
+        self.need(6);
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let types = self.load_be(I16, addr, 0);
+        let n = self.load_be(I32, addr, 2);
+        let n = self.b.ins().sextend(I64, n);
+        self.advance(6);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+        let nonneg = self.b.create_block();
+        self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
+        self.b.switch_to_block(nonneg);
+        let some = self.b.create_block();
+        let ready = self.b.create_block();
+        self.b.ins().brif(n, some, &[], ready, &[]);
+
+        self.b.switch_to_block(some);
+        let expected = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
+        let types = self.b.ins().uextend(I64, types);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, types, expected);
+        self.typed_or_unknown(same, pos, f, n, min, unknown, ready);
         n
     }
 

@@ -274,6 +274,41 @@ impl Gen<'_, '_> {
         n
     }
 
+    /// A map header at `pos` (a varint count, then, when there are entries,
+    /// a byte of key and value types): returns the count, with the builder
+    /// where the entries are of the IDL's types and `n` × `min` bytes fit
+    /// (or there are none). Other types keep the whole field as unknown
+    /// (its skip repeats the header's checks, and fails on invalid types as
+    /// the reader does).
+    pub(super) fn compact_map_header(
+        &mut self,
+        f: &FieldLayout,
+        key: &ValueKind,
+        value: &ValueKind,
+        min: i64,
+        unknown: Block,
+    ) -> Value {
+        let start = self.b.use_var(self.pos);
+        let n = self.varint(None, i32::MAX as u64);
+        let some = self.b.create_block();
+        let ready = self.b.create_block();
+        self.b.ins().brif(n, some, &[], ready, &[]);
+
+        self.b.switch_to_block(some);
+        self.need(1);
+        let pos = self.b.use_var(self.pos);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let types = self.b.ins().uload8(I64, native(), addr, 0);
+        self.advance(1);
+        let kn = self.b.ins().ushr_imm_s(types, 4);
+        let vn = self.b.ins().band_imm_s(types, 0x0f);
+        let same_k = self.compact_type_matches(kn, key);
+        let same_v = self.compact_type_matches(vn, value);
+        let same = self.b.ins().band(same_k, same_v);
+        self.typed_or_unknown(same, start, f, n, min, unknown, ready);
+        n
+    }
+
     /// An unsigned LEB128 varint at `pos`, by the reader's rules: at most 10
     /// bytes, the 10th at most 1, and at most `max`, else the decode fails.
     /// `pos` moves past it.

@@ -7,9 +7,11 @@
 //! constant offset and ORing a constant into the presence register; then it
 //! falls through to `check_{k+1}`. Anything else goes to `dispatch`, which
 //! reads the header generically and jumps by id (a `Switch`) to `read_k`,
-//! after which the chain resumes at `check_{k+1}`. Unknown fields, fields
-//! whose value the JIT does not inline (maps, nested containers, uuids),
-//! allocation and the end-of-struct checks call helpers.
+//! after which the chain resumes at `check_{k+1}`. Lists and maps of
+//! scalars, strings and structs are loops over their elements (lists of
+//! fixed-width scalars one bulk helper call). Unknown fields, fields whose
+//! value the JIT does not inline (nested containers, uuids), allocation and
+//! the end-of-struct checks call helpers.
 //!
 //! This file is that shape, shared by both protocols. How a protocol spells
 //! field headers, scalars, lengths and list headers lives in `binary.rs` and
@@ -26,7 +28,7 @@ use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData
 use cranelift_frontend::{FunctionBuilder, Switch, Variable};
 
 use super::rt::{DecodeCtx, ERROR, Helpers, MISMATCH, OK};
-use crate::layout::{FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
+use crate::layout::{EntryLayout, FieldLayout, Layouts, RawSlice, StructLayout, ValueKind};
 use crate::schema::StructId;
 use crate::wire::Protocol;
 
@@ -49,6 +51,9 @@ enum Plan {
     BytesList,
     /// A list/set of structs.
     StructList(StructId),
+    /// A map whose keys and values are each a scalar, a string or a struct
+    /// ([`is_entry`]): one count check, then a loop reading entries inline.
+    Map,
     /// The interpreter reads it (through a helper).
     Interp,
 }
@@ -75,7 +80,29 @@ fn plan(kind: &ValueKind) -> Plan {
             (ValueKind::Struct(id), _) => Plan::StructList(*id),
             _ => Plan::Interp,
         },
+        ValueKind::Map(k, v) if is_entry(k) && is_entry(v) => Plan::Map,
         _ => Plan::Interp,
+    }
+}
+
+/// Whether the JIT reads a map key or value of `kind` inline: a scalar, a
+/// string or binary, or a struct (nested containers and uuids go to the
+/// interpreter with the whole field).
+fn is_entry(kind: &ValueKind) -> bool {
+    !matches!(kind, ValueKind::Uuid | ValueKind::List(_) | ValueKind::Set(_) | ValueKind::Map(..))
+}
+
+/// The fewest bytes a value of `kind` takes on the wire in `protocol` (the
+/// readers' `min_size` of its wire type): what the count check of a
+/// container multiplies by, and what each later element reserves.
+fn min_size(protocol: Protocol, kind: &ValueKind) -> i64 {
+    match (protocol, kind) {
+        (Protocol::Compact, ValueKind::Double) => 8,
+        (Protocol::Compact, _) => 1,
+        (Protocol::Binary, ValueKind::I16) => 2,
+        (Protocol::Binary, ValueKind::I32 | ValueKind::Enum(_) | ValueKind::String | ValueKind::Binary) => 4,
+        (Protocol::Binary, ValueKind::I64 | ValueKind::Double) => 8,
+        (Protocol::Binary, _) => 1,
     }
 }
 
@@ -295,8 +322,19 @@ impl Gen<'_, '_> {
         match plan(&f.kind) {
             // Children the JIT declined are decoded by the interpreter.
             Plan::Struct(id) | Plan::StructList(id) if !super::accepts(self.layouts.get(id)) => Plan::Interp,
+            Plan::Map if !self.entries_accepted(&f.kind) => Plan::Interp,
             p => p,
         }
+    }
+
+    /// Whether the struct keys and values of the map `kind` are types the
+    /// JIT compiles (else the interpreter reads the whole map).
+    fn entries_accepted(&self, kind: &ValueKind) -> bool {
+        let ValueKind::Map(k, v) = kind else { return false };
+        [k, v].into_iter().all(|e| match &**e {
+            ValueKind::Struct(id) => super::accepts(self.layouts.get(*id)),
+            _ => true,
+        })
     }
 
     /// Field `f`'s type code as the protocol writes it in a field header.
@@ -326,6 +364,7 @@ impl Gen<'_, '_> {
                 self.b.ins().store(native(), child, self.block, slot_off);
             }
             Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => self.read_list(f, p, bounds, unknown),
+            Plan::Map => self.read_map(f, unknown),
             Plan::Interp => {
                 self.sync_pos();
                 let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
@@ -516,20 +555,8 @@ impl Gen<'_, '_> {
             Plan::StructList(_) => Some(self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED)),
             _ => None,
         };
-        // for i in 0..n
-        let head = self.b.create_block();
-        self.b.append_block_param(head, I64);
-        let body = self.b.create_block();
-        let exit = self.b.create_block();
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(head);
-        let i = self.b.block_params(head)[0];
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-        self.b.switch_to_block(body);
-        let off = self.b.ins().imul_imm_s(i, stride);
-        let dst = self.b.ins().iadd(arr, off);
+        let each = super::ir::elements(self.b, arr, n, stride);
+        let (i, dst) = (each.i, each.at);
         match p {
             Plan::BytesList => {
                 let (ptr, len) = self.read_bytes(Bounds::Unchecked);
@@ -548,12 +575,115 @@ impl Gen<'_, '_> {
             }
             _ => unreachable!("only string and struct lists are read one by one"),
         }
-        let i1 = self.b.ins().iadd_imm_s(i, 1);
-        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
-        self.b.switch_to_block(exit);
+        each.close(self.b);
         if let Some(outer) = outer {
             self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
         }
+    }
+
+    /// A map (header at `pos`) whose keys and values are read inline
+    /// ([`Plan::Map`]). As the interpreter: the map takes a level, its
+    /// count is checked against the bytes left and those the enclosing
+    /// containers reserve, and, when keys or values are structs, each key
+    /// reserves the bytes the rest of its entry and the later entries need
+    /// at least, and each value those of the later entries.
+    fn read_map(&mut self, f: &FieldLayout, unknown: Block) {
+        let ValueKind::Map(k, v) = &f.kind else { unreachable!("a map plan has a map kind") };
+        let ok = self.b.create_block();
+        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let (kmin, vmin) = (min_size(self.protocol, k), min_size(self.protocol, v));
+        // After the header: `n` entries of the IDL's types that fit (or none).
+        let n = match self.protocol {
+            Protocol::Binary => self.binary_map_header(f, k, v, kmin + vmin, unknown),
+            Protocol::Compact => self.compact_map_header(f, k, v, kmin + vmin, unknown),
+        };
+        let some = self.b.create_block();
+        let store = self.b.create_block();
+        self.b.append_block_param(store, I64);
+        let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
+        self.b.ins().brif(n, some, &[], store, &[BlockArg::Value(dangling)]);
+
+        self.b.switch_to_block(some);
+        let el = EntryLayout::of(k, v);
+        let bytes = self.b.ins().imul_imm_s(n, el.stride as i64);
+        let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        let nests = matches!(**k, ValueKind::Struct(_)) || matches!(**v, ValueKind::Struct(_));
+        let outer = nests.then(|| self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED));
+        let each = super::ir::elements(self.b, arr, n, el.stride as i64);
+        let (i, entry) = (each.i, each.at);
+        // `outer + (n - 1 - i) × (kmin + vmin)`: what the later entries need.
+        let later = outer.map(|outer| {
+            let rest = self.b.ins().isub(n, i);
+            let rest = self.b.ins().iadd_imm_s(rest, -1);
+            let rest = self.b.ins().imul_imm_s(rest, kmin + vmin);
+            self.b.ins().iadd(outer, rest)
+        });
+        if let Some(later) = later {
+            let r = self.b.ins().iadd_imm_s(later, vmin);
+            self.b.ins().store(native(), r, self.ctx, DecodeCtx::RESERVED);
+        }
+        self.read_entry(k, entry, 0, d1);
+        if let Some(later) = later {
+            self.b.ins().store(native(), later, self.ctx, DecodeCtx::RESERVED);
+        }
+        self.read_entry(v, entry, el.value_offset as i32, d1);
+        each.close(self.b);
+        if let Some(outer) = outer {
+            self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
+        }
+        self.b.ins().jump(store, &[BlockArg::Value(arr)]);
+
+        self.b.switch_to_block(store);
+        let ptr = self.b.block_params(store)[0];
+        self.store_slice(ptr, n, self.block, f.offset as i32);
+    }
+
+    /// A map key or value of `kind` ([`is_entry`]) at `pos` into `dst + off`,
+    /// every byte checked before it is read; a struct one level deeper than
+    /// the map (`d1`).
+    fn read_entry(&mut self, kind: &ValueKind, dst: Value, off: i32, d1: Value) {
+        match kind {
+            ValueKind::String | ValueKind::Binary => {
+                let (ptr, n) = self.read_bytes(Bounds::Unchecked);
+                self.store_slice(ptr, n, dst, off);
+            }
+            ValueKind::Struct(id) => {
+                let child = self.decode_child(*id, d1);
+                self.b.ins().store(native(), child, dst, off);
+            }
+            scalar => self.read_scalar(scalar, dst, off, Bounds::Unchecked),
+        }
+    }
+
+    /// After a container header of `n` (> 0) elements: when its element
+    /// types are the IDL's (`same`), checks that `n` × `min` bytes fit and
+    /// leaves the builder in `ready`; when not, rewinds to the value's
+    /// `start` and keeps the whole field `f` as unknown.
+    #[expect(clippy::too_many_arguments, reason = "the header's values, passed as they are")]
+    fn typed_or_unknown(
+        &mut self,
+        same: Value,
+        start: Value,
+        f: &FieldLayout,
+        n: Value,
+        min: i64,
+        unknown: Block,
+        ready: Block,
+    ) {
+        let typed = self.b.create_block();
+        let mismatch = self.b.create_block();
+        self.b.ins().brif(same, typed, &[], mismatch, &[]);
+        self.b.switch_to_block(mismatch);
+        self.b.def_var(self.pos, start);
+        let args = self.unknown_args(f);
+        self.b.ins().jump(unknown, &args);
+
+        self.b.switch_to_block(typed);
+        self.check_count(n, min);
+        self.b.ins().jump(ready, &[]);
+        self.b.switch_to_block(ready);
     }
 
     /// Fails unless `n` × `min` bytes are left beyond those the enclosing

@@ -77,6 +77,17 @@ impl Gen<'_, '_> {
         self.binary_len(n);
     }
 
+    /// A map header: the key and value types and the count `n` (checked).
+    pub(super) fn binary_map_header(&mut self, key: &ValueKind, value: &ValueKind, n: Value) {
+        let types = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
+        let types = self.b.ins().iconst(I16, types);
+        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        self.store_be(types, at, 0);
+        self.advance(2);
+        self.binary_len(n);
+    }
+
     /// Stores an integer big-endian: a byte swap and a native store.
     fn store_be(&mut self, v: Value, addr: Value, off: i32) {
         let swapped = self.b.ins().bswap(v);

@@ -165,6 +165,20 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(join);
     }
 
+    /// A map header: the count `n` (checked) as a varint, then, when there
+    /// are entries, the key and value types in one byte (an empty map is the
+    /// single byte 0).
+    pub(super) fn compact_map_header(&mut self, key: &ValueKind, value: &ValueKind, n: Value) {
+        self.compact_varint(n);
+        let some = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.ins().brif(n, some, &[], join, &[]);
+        self.b.switch_to_block(some);
+        self.put_u8_const((elem_type(key) << 4) | elem_type(value));
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+    }
+
     /// An unsigned LEB128 varint of `v` at `pos` (capacity for 10 bytes, or
     /// as many as `v` can need, checked by the caller).
     pub(super) fn compact_varint(&mut self, v: Value) {

@@ -7,9 +7,10 @@
 //! offset. Strings are copied with one call; lists of scalars are one
 //! capacity check, then one bulk helper call (a byte-swapping copy for
 //! fixed widths, a varint loop for Compact integers); structs call the
-//! child's encoder. Maps, nested
-//! containers, uuids and unknown fields go through the interpreter's encoder
-//! (helpers).
+//! child's encoder; maps of scalars, strings and structs are a loop over
+//! their entries (one capacity check for the whole map when both sides are
+//! scalars). Nested containers, uuids and unknown fields go through the
+//! interpreter's encoder (helpers).
 //!
 //! This file is that shape, shared by both protocols; `binary.rs` and
 //! `compact.rs` spell headers, scalars, lengths and list headers.
@@ -19,12 +20,12 @@ mod compact;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
-use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
 use super::rt::{ERROR, EncodeCtx, Helpers, OK};
 use crate::idl::ast::Requiredness;
-use crate::layout::{FieldLayout, Layouts, StructLayout, ValueKind};
+use crate::layout::{EntryLayout, FieldLayout, Layouts, StructLayout, ValueKind};
 use crate::schema::StructId;
 use crate::wire::Protocol;
 
@@ -42,7 +43,16 @@ enum Plan {
     ScalarList,
     BytesList,
     StructList(StructId),
+    /// A map of scalar, string or struct keys and values.
+    Map,
     Interp,
+}
+
+/// Whether the JIT writes a map key or value of `kind` inline (see
+/// [`Plan::Map`]); nested containers and uuids go to the interpreter with
+/// the whole field.
+fn is_entry(k: &ValueKind) -> bool {
+    !matches!(k, ValueKind::Uuid | ValueKind::List(_) | ValueKind::Set(_) | ValueKind::Map(..))
 }
 
 fn is_scalar(k: &ValueKind) -> bool {
@@ -139,6 +149,14 @@ impl Gen<'_, '_> {
                 ValueKind::Struct(id) if accepted(*id) => Plan::StructList(*id),
                 _ => Plan::Interp,
             },
+            ValueKind::Map(k, v)
+                if [k, v].into_iter().all(|e| match &**e {
+                    ValueKind::Struct(id) => accepted(*id),
+                    e => is_entry(e),
+                }) =>
+            {
+                Plan::Map
+            }
             _ => Plan::Interp,
         }
     }
@@ -220,6 +238,7 @@ impl Gen<'_, '_> {
                 self.encode_child(id, child, self.depth);
             }
             p @ (Plan::ScalarList | Plan::BytesList | Plan::StructList(_)) => self.write_list(f, p),
+            Plan::Map => self.write_map(f),
             Plan::Interp => {
                 self.sync();
                 let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
@@ -321,6 +340,10 @@ impl Gen<'_, '_> {
         let ok = self.b.create_block();
         self.b.ins().brif(depth, ok, &[], self.error, &[]);
         self.b.switch_to_block(ok);
+        // A null struct pointer fails (the interpreter reports it).
+        let present = self.b.create_block();
+        self.b.ins().brif(child, present, &[], self.error, &[]);
+        self.b.switch_to_block(present);
         let d1 = self.b.ins().iadd_imm_s(depth, -1);
         self.sync();
         let fns = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::FNS);
@@ -367,19 +390,8 @@ impl Gen<'_, '_> {
         }
 
         let stride = elem.size() as i64;
-        let head = self.b.create_block();
-        self.b.append_block_param(head, I64);
-        let body = self.b.create_block();
-        let exit = self.b.create_block();
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(head);
-        let i = self.b.block_params(head)[0];
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-        self.b.switch_to_block(body);
-        let off = self.b.ins().imul_imm_s(i, stride);
-        let src = self.b.ins().iadd(arr, off);
+        let each = super::ir::elements(self.b, arr, n, stride);
+        let src = each.at;
         match p {
             Plan::BytesList => {
                 let (ptr, len) = self.load_slice(src, 0);
@@ -395,9 +407,69 @@ impl Gen<'_, '_> {
             }
             _ => unreachable!("only string and struct lists are written one by one"),
         }
-        let i1 = self.b.ins().iadd_imm_s(i, 1);
-        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
-        self.b.switch_to_block(exit);
+        each.close(self.b);
+    }
+
+    /// A map ([`Plan::Map`]): the header and count, then each entry's key
+    /// and value. When both are scalars one capacity check covers the whole
+    /// map; otherwise each string checks its own and structs grow the output
+    /// themselves.
+    fn write_map(&mut self, f: &FieldLayout) {
+        let ValueKind::Map(k, v) = &f.kind else { unreachable!("a map plan has a map kind") };
+        let ok = self.b.create_block();
+        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let (arr, n) = self.load_slice(self.block, f.offset as i32);
+        self.check_len(n);
+        // The field header, the map header (Compact: a count and a type byte).
+        let fixed = self.header_max(f) + self.len_max() + 2;
+        let flat = is_scalar(k) && is_scalar(v);
+        let need = if flat {
+            let each = self.scalar_max(k, false) + self.scalar_max(v, false);
+            let body = self.b.ins().imul_imm_s(n, each);
+            self.b.ins().iadd_imm_s(body, fixed)
+        } else {
+            self.b.ins().iconst(I64, fixed)
+        };
+        self.ensure(need);
+        self.field_header(f);
+        match self.protocol {
+            Protocol::Binary => self.binary_map_header(k, v, n),
+            Protocol::Compact => self.compact_map_header(k, v, n),
+        }
+        let el = EntryLayout::of(k, v);
+        let each = super::ir::elements(self.b, arr, n, el.stride as i64);
+        let entry = each.at;
+        self.write_entry(k, entry, 0, d1, flat);
+        self.write_entry(v, entry, el.value_offset as i32, d1, flat);
+        each.close(self.b);
+    }
+
+    /// A map key or value of `kind` at `src + off`; a struct one level
+    /// deeper than the map (`d1`). `reserved`: capacity for a scalar was
+    /// checked for the whole map.
+    fn write_entry(&mut self, kind: &ValueKind, src: Value, off: i32, d1: Value, reserved: bool) {
+        match kind {
+            ValueKind::String | ValueKind::Binary => {
+                let (ptr, len) = self.load_slice(src, off);
+                self.check_len(len);
+                let room = self.len_max();
+                let need = self.b.ins().iadd_imm_s(len, room);
+                self.ensure(need);
+                self.write_bytes_body(ptr, len);
+            }
+            ValueKind::Struct(id) => {
+                let child = self.b.ins().load(I64, native(), src, off);
+                self.encode_child(*id, child, d1);
+            }
+            scalar => {
+                if !reserved {
+                    self.ensure_const(self.scalar_max(scalar, false));
+                }
+                self.write_scalar(scalar, src, off);
+            }
+        }
     }
 
     /// The `n` fixed-width scalars in `arr` at `pos`, in one helper call
