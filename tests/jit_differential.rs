@@ -25,8 +25,10 @@ fn corpus() -> &'static [(Arc<Layouts>, Arc<Jit>)] {
 
 fn load_corpus() -> Vec<(Arc<Layouts>, Arc<Jit>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> =
-        ["everything.thrift", "rpc.thrift", "bench.thrift"].iter().map(|f| root.join("corpus/idl").join(f)).collect();
+    let mut files: Vec<_> = ["everything.thrift", "rpc.thrift", "bench.thrift", "containers.thrift"]
+        .iter()
+        .map(|f| root.join("corpus/idl").join(f))
+        .collect();
     let tt = root.join("../shared/idl/apache-thrift/test/v0.16/ThriftTest.thrift");
     if tt.exists() {
         files.push(tt);
@@ -209,25 +211,9 @@ proptest! {
     }
 }
 
-/// Lists of every fixed-width scalar kind, long enough for the bulk paths
-/// (a byte-swapping copy in Binary, varint loops in Compact), nested in a
-/// list of structs so that counts meet the enclosing list's budget.
-const SCALAR_LISTS: &str = r#"
-enum E { A = 0, B = 1 }
-struct Scalars {
-  1: list<bool> bools
-  2: list<byte> bytes
-  3: list<i16> i16s
-  4: list<i32> i32s
-  5: set<i64> i64s
-  6: list<double> doubles
-  7: list<E> enums
-}
-struct Holder {
-  1: list<Scalars> items
-  2: list<i32> tail
-}
-"#;
+/// Lists and maps of every kind the JIT reads inline (`ListHolder`,
+/// `MapHolder`).
+const CONTAINERS: &str = include_str!("../corpus/idl/containers.thrift");
 
 /// A `Scalars` whose lists have `n` elements each, cycling through the
 /// values at the edges of every encoding (varint lengths, signs, NaN).
@@ -249,45 +235,16 @@ fn scalars(n: usize, seed: u64) -> Value {
 
 #[test]
 fn bulk_scalar_lists_agree_on_valid_truncated_and_mutated_bytes() {
-    let layouts = Layouts::new(Schema::parse_str("scalars.thrift", SCALAR_LISTS).unwrap());
+    let layouts = Layouts::new(Schema::parse_str("containers.thrift", CONTAINERS).unwrap());
     for protocol in PROTOCOLS {
         for (sizes, cuts) in [(&[0usize, 1, 14, 15][..], true), (&[40, 3], true), (&[1000], false)] {
             let items = sizes.iter().enumerate().map(|(k, &n)| scalars(n, k as u64)).collect();
             let tail = Value::List((0..sizes[0]).map(|i| Value::I32(i as i32 * -7919)).collect());
             let value = Value::Struct(vec![(1, Value::List(items)), (2, tail)]);
-            agree_everywhere(&layouts, "Holder", &value, protocol, cuts, &format!("{sizes:?}"));
+            agree_everywhere(&layouts, "ListHolder", &value, protocol, cuts, &format!("{sizes:?}"));
         }
     }
 }
-
-/// Maps of every kind the JIT reads and writes inline, as keys and as
-/// values: scalars, strings, binaries and structs; in a list of structs and
-/// as the values of a map, so that counts meet the enclosing budgets.
-const MAPS: &str = r#"
-enum E { A = 0, B = 1 }
-struct Leaf {
-  1: i32 a
-  2: optional string s
-}
-struct Maps {
-  1: map<bool, i8> bool_i8
-  2: map<i16, double> i16_double
-  3: map<i32, bool> i32_bool
-  4: map<i64, E> i64_enum
-  5: map<E, i64> enum_i64
-  6: map<double, i16> double_i16
-  7: map<string, binary> string_binary
-  8: map<binary, string> binary_string
-  9: map<string, Leaf> string_leaf
-  10: map<Leaf, i32> leaf_i32
-  11: map<Leaf, Leaf> leaf_leaf
-  12: map<i8, string> i8_string
-}
-struct Holder {
-  1: list<Maps> items
-  2: map<i32, Maps> by_id
-}
-"#;
 
 /// A `Maps` whose maps have `n` entries each, with values at the edges of
 /// every encoding.
@@ -324,14 +281,14 @@ fn maps(n: usize, seed: u64) -> Value {
 
 #[test]
 fn maps_agree_on_valid_truncated_and_mutated_bytes() {
-    let layouts = Layouts::new(Schema::parse_str("maps.thrift", MAPS).unwrap());
+    let layouts = Layouts::new(Schema::parse_str("containers.thrift", CONTAINERS).unwrap());
     for protocol in PROTOCOLS {
         for (sizes, cuts) in [(&[0usize, 1, 14, 15][..], true), (&[3, 0], true), (&[200], false)] {
             let items = sizes.iter().enumerate().map(|(k, &n)| maps(n, k as u64)).collect();
             let by_id =
                 Value::Map(sizes.iter().enumerate().map(|(k, &n)| (Value::I32(k as i32), maps(n / 2, 9))).collect());
             let value = Value::Struct(vec![(1, Value::List(items)), (2, by_id)]);
-            agree_everywhere(&layouts, "Holder", &value, protocol, cuts, &format!("{sizes:?}"));
+            agree_everywhere(&layouts, "MapHolder", &value, protocol, cuts, &format!("{sizes:?}"));
         }
     }
 }

@@ -2,7 +2,8 @@
 //! decoded as a corpus type by both engines must give the same outcome
 //! (both fail, or both decode the same message from the same bytes and
 //! re-encode it to the same bytes), in both protocols. The first input byte
-//! picks the type.
+//! picks the type, among those of `everything.thrift`, `bench.thrift` and
+//! `containers.thrift`.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -17,26 +18,40 @@ use thriftjit::wire::Protocol;
 
 const IDL: &str = include_str!("../../corpus/idl/everything.thrift");
 const SHARED: &str = include_str!("../../corpus/idl/shared_types.thrift");
+const BENCH: &str = include_str!("../../corpus/idl/bench.thrift");
+const CONTAINERS: &str = include_str!("../../corpus/idl/containers.thrift");
 
-fn engines() -> &'static (Arc<Jit>, Vec<StructId>) {
-    static ENGINES: OnceLock<(Arc<Jit>, Vec<StructId>)> = OnceLock::new();
+/// Every compiled type of the schemas fuzzed, with its schema's JIT.
+fn engines() -> &'static Vec<(Arc<Jit>, StructId)> {
+    static ENGINES: OnceLock<Vec<(Arc<Jit>, StructId)>> = OnceLock::new();
     ENGINES.get_or_init(|| {
         let mut files = std::collections::HashMap::new();
         files.insert("everything.thrift".to_string(), IDL.to_string());
         files.insert("shared_types.thrift".to_string(), SHARED.to_string());
-        let schema = thriftjit::schema::Loader::new().load_map("everything.thrift", &files).expect("corpus IDL loads");
-        let layouts = Layouts::new(schema);
-        let jit = Jit::new(layouts.clone()).expect("JIT on this host");
-        jit.compile_all().expect("corpus types compile");
-        let types = (0..layouts.all().len() as u32).map(StructId).filter(|id| jit::accepts(layouts.get(*id))).collect();
-        (jit, types)
+        let everything =
+            thriftjit::schema::Loader::new().load_map("everything.thrift", &files).expect("corpus IDL loads");
+        let others = [("bench.thrift", BENCH), ("containers.thrift", CONTAINERS)]
+            .map(|(name, idl)| thriftjit::schema::Schema::parse_str(name, idl).expect("corpus IDL loads"));
+        let mut types = Vec::new();
+        for schema in std::iter::once(everything).chain(others) {
+            let layouts = Layouts::new(schema);
+            let jit = Jit::new(layouts.clone()).expect("JIT on this host");
+            jit.compile_all().expect("corpus types compile");
+            for id in (0..layouts.all().len() as u32).map(StructId) {
+                if jit::accepts(layouts.get(id)) {
+                    types.push((jit.clone(), id));
+                }
+            }
+        }
+        types
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (jit, types) = engines();
+    let types = engines();
     let Some((&pick, rest)) = data.split_first() else { return };
-    let id = types[usize::from(pick) % types.len()];
+    let (jit, id) = &types[usize::from(pick) % types.len()];
+    let id = *id;
     let input = Bytes::copy_from_slice(rest);
     let options = DecodeOptions { max_depth: 16, ..DecodeOptions::default() };
     for protocol in [Protocol::Binary, Protocol::Compact] {
