@@ -125,15 +125,7 @@ impl Gen<'_, '_> {
         let n = self.load_be(I32, addr, 1);
         let n = self.b.ins().sextend(I64, n);
         self.advance(5);
-        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
-        let nonneg = self.b.create_block();
-        self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
-        self.b.switch_to_block(nonneg);
-        let some = self.b.create_block();
-        let ready = self.b.create_block();
-        self.b.ins().brif(n, some, &[], ready, &[]);
-
-        self.b.switch_to_block(some);
+        let ready = self.binary_count(n);
         let same = self.b.ins().icmp_imm_s(IntCC::Equal, et, i64::from(elem.ttype()));
         let min = match p {
             Plan::ScalarList(s) => i64::from(s),
@@ -164,6 +156,18 @@ impl Gen<'_, '_> {
         let n = self.load_be(I32, addr, 2);
         let n = self.b.ins().sextend(I64, n);
         self.advance(6);
+        let ready = self.binary_count(n);
+        let expected = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
+        let types = self.b.ins().uextend(I64, types);
+        let same = self.b.ins().icmp_imm_s(IntCC::Equal, types, expected);
+        self.typed_or_unknown(same, pos, f, n, min, unknown, ready);
+        n
+    }
+
+    /// A container's count `n` (sign-extended): fails when negative, goes
+    /// to the returned block when zero, and leaves the builder where there
+    /// are elements.
+    fn binary_count(&mut self, n: Value) -> Block {
         let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
         let nonneg = self.b.create_block();
         self.b.ins().brif(negative, self.error, &[], nonneg, &[]);
@@ -171,13 +175,8 @@ impl Gen<'_, '_> {
         let some = self.b.create_block();
         let ready = self.b.create_block();
         self.b.ins().brif(n, some, &[], ready, &[]);
-
         self.b.switch_to_block(some);
-        let expected = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
-        let types = self.b.ins().uextend(I64, types);
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, types, expected);
-        self.typed_or_unknown(same, pos, f, n, min, unknown, ready);
-        n
+        ready
     }
 
     /// Loads a big-endian integer: a native load and a byte swap (Cranelift's
