@@ -20,7 +20,7 @@ mod compact;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
-use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
 use super::rt::{ERROR, EncodeCtx, Helpers, OK};
@@ -327,11 +327,16 @@ impl Gen<'_, '_> {
         }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
-        let f = self.helper_addr(Helpers::MEMCPY);
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.extend([AbiParam::new(I64), AbiParam::new(I64), AbiParam::new(I64)]);
-        let sig = self.b.import_signature(sig);
-        self.b.ins().call_indirect(sig, f, &[dst, ptr, n]);
+        super::ir::call_helper(
+            self.b,
+            self.call_conv,
+            self.ctx,
+            EncodeCtx::HELPERS,
+            Helpers::MEMCPY,
+            &[I64; 3],
+            I64,
+            &[dst, ptr, n],
+        );
         let p2 = self.b.ins().iadd(pos, n);
         self.b.def_var(self.pos, p2);
     }
@@ -579,11 +584,6 @@ impl Gen<'_, '_> {
 
     fn check_status(&mut self, status: Value) {
         super::ir::check_status(self.b, status);
-    }
-
-    fn helper_addr(&mut self, offset: i32) -> Value {
-        let table = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::HELPERS);
-        self.b.ins().load(I64, native(), table, offset)
     }
 
     fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
