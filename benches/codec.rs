@@ -82,6 +82,10 @@ fn codec(c: &mut Criterion) {
                     out.len()
                 })
             });
+            assert!(jit.ensure_sizer_for(ty, protocol).expect("compiles"));
+            group.bench_function(format!("encoded_size/{p}"), |b| {
+                b.iter(|| jit.encoded_size(&black_box(&decoded).root(), protocol).expect("sizes"))
+            });
             group.finish();
         }
     }

@@ -83,6 +83,8 @@ fn check_in(layouts: &std::sync::Arc<Layouts>, jit: &Jit, name: &str, v: &Value,
     let mut got = Vec::new();
     jit.encode(&m.root(), protocol, &mut got).unwrap();
     assert_eq!(got, want, "{name}: encode");
+    assert_eq!(jit.encoded_size(&m.root(), protocol), Ok(want.len()), "{name}: encoded_size");
+    assert_eq!(jit.encoded_size_compiled(&m.root(), protocol), Some(want.len()), "{name}: the compiled sizer");
     let bytes = Bytes::from(want.clone());
     let (dm, n) = jit.decode(id, protocol, &bytes, &DecodeOptions::default()).unwrap();
     assert_eq!(n, bytes.len());
@@ -354,4 +356,39 @@ fn a_first_call_compiles_its_own_protocol_only() {
     assert_eq!(jit.stats().types_compiled - before, before, "the same types, for Binary");
     let decoded = jit.decode_compiled(outer, Protocol::Compact, &Bytes::from(bytes), &DecodeOptions::default());
     assert_eq!(decoded.unwrap().0.to_value(), message.to_value());
+}
+
+#[test]
+fn sizers_are_compiled_on_first_use_and_fail_where_encoders_fail() {
+    let layouts = Layouts::new(Schema::parse_str("t.thrift", IDL).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let outer = layouts.schema().struct_by_name("Outer").unwrap();
+    let choice = layouts.schema().struct_by_name("Choice").unwrap();
+    assert!(jit.ensure(outer).unwrap() && jit.ensure(choice).unwrap());
+    let batches = jit.stats().batches;
+    let value = Value::Struct(vec![(1, Value::I32(3)), (4, Value::List(vec![Value::Struct(vec![])]))]);
+    let message = Message::from_value(layouts.clone(), outer, &value).unwrap();
+    for protocol in [Protocol::Binary, Protocol::Compact] {
+        assert_eq!(jit.encoded_size_compiled(&message.root(), protocol), None, "not compiled with the encoder");
+        let want = interp::encoded_size(&message.root(), protocol).unwrap();
+        assert_eq!(jit.encoded_size(&message.root(), protocol), Ok(want));
+        assert_eq!(jit.encoded_size_compiled(&message.root(), protocol), Some(want));
+    }
+    assert_eq!(jit.stats().batches, batches + 2, "one batch per protocol, on first use");
+
+    // A required field unset, and a union with two fields set: the encoder
+    // and the sizer both fail, and the interpreter's error is reported.
+    let mut missing = Message::from_value(layouts.clone(), outer, &value).unwrap();
+    missing.root_mut().clear(1i16).unwrap();
+    let two = Value::Struct(vec![(1, Value::String("a".into())), (2, Value::I64(1))]);
+    let two = Message::from_value(layouts.clone(), choice, &two).unwrap();
+    for (name, m) in [("missing required", &missing), ("union of two", &two)] {
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            jit.ensure_sizer_for(m.root().layout().id, protocol).unwrap();
+            assert!(!jit.encode_compiled(&m.root(), protocol, &mut Vec::new()), "{name}: the encoder fails");
+            assert_eq!(jit.encoded_size_compiled(&m.root(), protocol), None, "{name}: the sizer fails");
+            let want = interp::encoded_size(&m.root(), protocol).unwrap_err();
+            assert_eq!(jit.encoded_size(&m.root(), protocol).unwrap_err(), want, "{name}");
+        }
+    }
 }

@@ -64,9 +64,9 @@ pub struct CodecConfig {
 /// Counters of a codec.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CodecStats {
-    /// Decodes and encodes served by compiled code.
+    /// Decodes, encodes and sizes served by compiled code.
     pub jit_calls: u64,
-    /// Decodes and encodes served by the interpreter.
+    /// Decodes, encodes and sizes served by the interpreter.
     pub interp_calls: u64,
     /// The JIT's own counters (compiles, compile time, code size, fallbacks).
     pub jit: JitStats,
@@ -214,16 +214,24 @@ impl Codec {
 
     /// The bytes [`Codec::encode`] would write.
     ///
-    /// Always the interpreter's (its encoder run into a counting sink), by
-    /// choice: no encoder needs it, since the JIT's grows its output through
-    /// a helper as it writes and the runtime's framing patches lengths in
-    /// after encoding, so a compiled sizer would be a third routine per type
-    /// and protocol (more compile time and code) serving only callers that
-    /// size a message without encoding it, which are rare and not hot.
+    /// Where the JIT serves the type, its compiled sizer counts them (see
+    /// [`Jit::encoded_size`]); it is compiled on the first call, not with
+    /// the decoder and encoder, since encoding itself never needs it (the
+    /// JIT's encoder grows its output as it writes, and the runtime's
+    /// framing patches lengths in after encoding). Elsewhere the
+    /// interpreter's encoder runs into a counting sink.
     ///
     /// # Errors
     /// As [`Codec::encode`].
     pub fn encoded_size(&self, message: &StructRef<'_>, protocol: Protocol) -> Result<usize, EncodeError> {
+        let ty = message.layout().id;
+        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit)
+            && std::ptr::eq(message.layouts_ref(), &**j.layouts())
+        {
+            self.jit_calls.fetch_add(1, Ordering::Relaxed);
+            return j.encoded_size(message, protocol);
+        }
+        self.interp_calls.fetch_add(1, Ordering::Relaxed);
         interp::encoded_size(message, protocol)
     }
 }

@@ -2,8 +2,10 @@
 //! compiled by Cranelift from the same [`StructLayout`] the interpreter walks.
 //!
 //! # What is compiled
-//! For the Binary and the Compact protocol, per struct type: a decoder and
-//! an encoder (see `decode/` and `encode/` for their shape: one generator
+//! For the Binary and the Compact protocol, per struct type: a decoder, an
+//! encoder and, compiled on the first [`Jit::encoded_size`] only, a sizer
+//! (the encoder's generator without its stores, counting what it would
+//! write; see `decode/` and `encode/` for their shape: one generator
 //! per direction, with each protocol's spelling of headers, scalars, lengths
 //! and list headers in its own file). Scalars, strings, structs, lists of
 //! strings and structs, and maps whose keys and values are scalars, strings
@@ -122,7 +124,7 @@ pub struct JitStats {
     /// Decodes whose compiled code failed, so the interpreter ran (to report
     /// the error, or, were the engines to disagree, to give the right answer).
     pub decode_fallbacks: u64,
-    /// Encodes whose compiled code failed, likewise.
+    /// Encodes and sizes ([`Jit::encoded_size`]) whose compiled code failed, likewise.
     pub encode_fallbacks: u64,
 }
 
@@ -134,6 +136,10 @@ pub struct Jit {
     decode_fns: [Box<[AtomicPtr<u8>]>; 2],
     /// Encoders, likewise.
     encode_fns: [Box<[AtomicPtr<u8>]>; 2],
+    /// Sizers, likewise: compiled on the first [`Jit::encoded_size`] of a
+    /// type, not with its decoder and encoder (few callers size a message
+    /// without encoding it, so the others do not pay their compile time).
+    size_fns: [Box<[AtomicPtr<u8>]>; 2],
     types_compiled: AtomicU64,
     batches: AtomicU64,
     compile_nanos: AtomicU64,
@@ -205,6 +211,7 @@ impl Jit {
             state: Mutex::new(State { module: Some(module), fctx: FunctionBuilderContext::new(), call_conv }),
             decode_fns: [empty(), empty()],
             encode_fns: [empty(), empty()],
+            size_fns: [empty(), empty()],
             types_compiled: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
@@ -264,37 +271,68 @@ impl Jit {
     /// # Errors
     /// As [`Jit::ensure`].
     pub fn ensure_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
-        if self.is_compiled_for(ty, protocol) {
+        self.compile(ty, protocol, &[Kind::Decode, Kind::Encode])
+    }
+
+    /// Compiles the sizer of `ty` (and of every type it reaches) for
+    /// `protocol`, unless already done: what the first
+    /// [`Jit::encoded_size`] of a type pays. Returns false when the JIT
+    /// declines the type.
+    ///
+    /// # Errors
+    /// As [`Jit::ensure`].
+    pub fn ensure_sizer_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
+        self.compile(ty, protocol, &[Kind::Size])
+    }
+
+    /// The table of `kind`'s routines for `protocol`.
+    fn fns(&self, kind: Kind, protocol: Protocol) -> &[AtomicPtr<u8>] {
+        let tables = match kind {
+            Kind::Decode => &self.decode_fns,
+            Kind::Encode => &self.encode_fns,
+            Kind::Size => &self.size_fns,
+        };
+        &tables[table(protocol)]
+    }
+
+    /// True when `kinds[0]`, the routine published last, is compiled for `ty`.
+    fn has(&self, kinds: &[Kind], ty: StructId, protocol: Protocol) -> bool {
+        !self.fns(kinds[0], protocol)[ty.0 as usize].load(Ordering::Acquire).is_null()
+    }
+
+    /// Compiles the routines `kinds` of `ty` and of every type it reaches
+    /// for `protocol`, in one batch, unless already done.
+    fn compile(&self, ty: StructId, protocol: Protocol, kinds: &[Kind]) -> Result<bool, JitError> {
+        if self.has(kinds, ty, protocol) {
             return Ok(true);
         }
         if !accepts(self.layouts.get(ty)) {
             return Ok(false);
         }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if self.is_compiled_for(ty, protocol) {
+        if self.has(kinds, ty, protocol) {
             return Ok(true);
         }
-        let batch = self.closure(ty, protocol);
+        let batch = self.closure(ty, protocol, kinds);
         let start = Instant::now();
         let State { module, fctx, call_conv } = &mut *state;
         let module = module.as_mut().expect("the module lives until drop");
         let call_conv = *call_conv;
         let mut ctx = module.make_context();
-        // (type, decoder, encoder)
-        let mut ids = Vec::with_capacity(batch.len());
+        // (type, routine, function)
+        let mut ids = Vec::with_capacity(batch.len() * kinds.len());
         let mut code = 0u64;
         for &t in &batch {
             let layout = self.layouts.get(t);
-            let mut pair = [None, None];
-            for (slot, encode) in pair.iter_mut().zip([false, true]) {
+            for &kind in kinds {
                 let sig = decode::signature(call_conv);
-                let name = format!("{}_{}_{}", if encode { "enc" } else { "dec" }, protocol.name(), t.0);
+                let name = format!("{}_{}_{}", kind.prefix(), protocol.name(), t.0);
                 let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
                 ctx.func.signature = sig;
                 ctx.func.name = UserFuncName::user(0, id.as_u32());
                 {
                     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                    build(&mut b, &self.layouts, layout, protocol, encode, call_conv);
+                    build(&mut b, &self.layouts, layout, protocol, kind, call_conv);
                     b.finalize(module.target_config());
                 }
                 module
@@ -302,19 +340,19 @@ impl Jit {
                     .map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
                 code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
                 module.clear_context(&mut ctx);
-                *slot = Some(id);
+                ids.push((t, kind, id));
             }
-            ids.push((t, pair[0].expect("decoder declared"), pair[1].expect("encoder declared")));
         }
         module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
         // Publish children before the requested type (its code calls theirs) and, per
-        // type, the encoder before the decoder, which `is_compiled_for` reads.
-        let i = table(protocol);
-        for &(t, dec, enc) in ids.iter().rev() {
-            self.encode_fns[i][t.0 as usize].store(module.get_finalized_function(enc) as *mut u8, Ordering::Release);
-            self.decode_fns[i][t.0 as usize].store(module.get_finalized_function(dec) as *mut u8, Ordering::Release);
+        // type, `kinds[0]` (the decoder, which `is_compiled_for` reads) last.
+        for &(t, kind, id) in ids.iter().rev() {
+            let f = module.get_finalized_function(id) as *mut u8;
+            self.fns(kind, protocol)[t.0 as usize].store(f, Ordering::Release);
         }
-        self.types_compiled.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        if kinds.contains(&Kind::Decode) {
+            self.types_compiled.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        }
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.compile_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.code_bytes.fetch_add(code, Ordering::Relaxed);
@@ -332,8 +370,9 @@ impl Jit {
         Ok(())
     }
 
-    /// `ty` first, then every accepted struct type it reaches not yet compiled for `protocol`.
-    fn closure(&self, ty: StructId, protocol: Protocol) -> Vec<StructId> {
+    /// `ty` first, then every accepted struct type it reaches whose routines
+    /// `kinds` are not yet compiled for `protocol`.
+    fn closure(&self, ty: StructId, protocol: Protocol, kinds: &[Kind]) -> Vec<StructId> {
         let mut out = vec![ty];
         let mut seen = vec![false; self.layouts.all().len()];
         seen[ty.0 as usize] = true;
@@ -345,7 +384,7 @@ impl Jit {
                 collect_structs(&f.kind, &mut reached);
                 for c in reached {
                     let ci = c.0 as usize;
-                    if !seen[ci] && accepts(self.layouts.get(c)) && !self.is_compiled_for(c, protocol) {
+                    if !seen[ci] && accepts(self.layouts.get(c)) && !self.has(kinds, c, protocol) {
                         seen[ci] = true;
                         out.push(c);
                     }
@@ -462,6 +501,7 @@ impl Jit {
             helpers: &HELPERS,
             protocol: protocol_code(protocol),
             last_id: 0,
+            measure: 0,
         };
         // SAFETY: `f` is a finalized encoder of `ty` for `protocol` from this module; the
         // message's block follows the same layouts (checked above); the
@@ -480,11 +520,63 @@ impl Jit {
         true
     }
 
+    /// The bytes [`Jit::encode`] writes for `message` in `protocol`, counted
+    /// by compiled code (compiling the type's sizer on first use); on failure
+    /// the interpreter counts and reports its error.
+    ///
+    /// # Errors
+    /// The interpreter's [`EncodeError`] for the same message.
+    pub fn encoded_size(&self, message: &StructRef<'_>, protocol: Protocol) -> Result<usize, EncodeError> {
+        let ty = message.layout().id;
+        if matches!(self.ensure_sizer_for(ty, protocol), Ok(true)) {
+            if let Some(n) = self.encoded_size_compiled(message, protocol) {
+                return Ok(n);
+            }
+            if std::ptr::eq(message.layouts_ref(), &*self.layouts) {
+                self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        interp::encoded_size(message, protocol)
+    }
+
+    /// Runs only the compiled sizer: `None` when it failed (where the
+    /// encoder fails) or is not compiled.
+    pub fn encoded_size_compiled(&self, message: &StructRef<'_>, protocol: Protocol) -> Option<usize> {
+        let ty = message.layout().id;
+        let fns = &self.size_fns[table(protocol)];
+        let f = fns[ty.0 as usize].load(Ordering::Acquire);
+        if f.is_null() || !std::ptr::eq(message.layouts_ref(), &*self.layouts) {
+            return None;
+        }
+        let mut ctx = EncodeCtx {
+            buf: std::ptr::null_mut(),
+            pos: 0,
+            cap: 0,
+            vec: std::ptr::null_mut(),
+            layouts: Arc::as_ptr(&self.layouts),
+            fns: fns.as_ptr() as *const *const u8,
+            helpers: &HELPERS,
+            protocol: protocol_code(protocol),
+            last_id: 0,
+            measure: 1,
+        };
+        // SAFETY: `f` is a finalized sizer of `ty` for `protocol` from this module; the
+        // message's block follows the same layouts (checked above). A sizer
+        // reads the message only: it never writes through `buf` or `vec`.
+        let status = unsafe {
+            let f: extern "C" fn(*mut EncodeCtx, *mut u8, u64) -> i32 = std::mem::transmute(f);
+            f(&mut ctx, message.ptr().as_ptr(), u64::from(DEFAULT_MAX_DEPTH))
+        };
+        (status == OK).then_some(ctx.pos)
+    }
+
     /// Decodes `input` with the compiled code alone and with the interpreter,
-    /// and re-encodes what both decoded with both engines; returns whether the
+    /// and re-encodes what both decoded with both engines (and sizes it with
+    /// the compiled sizer, compiled here if needed); returns whether the
     /// input decoded, or a description of the first disagreement (decoded by
     /// one engine only, different consumed length, different messages,
-    /// different bytes). For differential tests and fuzzing.
+    /// different bytes, a size other than the encoder's). For differential
+    /// tests and fuzzing.
     ///
     /// # Errors
     /// The description of a disagreement.
@@ -510,6 +602,12 @@ impl Jit {
                 }
                 let mut x = Vec::new();
                 let jit_ok = self.encode_compiled(&a.root(), protocol, &mut x);
+                // The sizer must agree with the encoder: the same length, or both fail.
+                self.ensure_sizer_for(ty, protocol).map_err(|e| e.to_string())?;
+                let size = self.encoded_size_compiled(&a.root(), protocol);
+                if size != jit_ok.then_some(x.len()) {
+                    return Err(format!("sized {size:?} (JIT) vs {:?} encoded (JIT)", jit_ok.then_some(x.len())));
+                }
                 match (jit_ok, interp::encode_to_vec(&b.root(), protocol)) {
                     (true, Ok(y)) if x == y => Ok(true),
                     (true, Ok(y)) => Err(format!("re-encoded {x:02x?} (JIT) vs {y:02x?} (interpreter)")),
@@ -548,19 +646,48 @@ impl Drop for Jit {
     }
 }
 
+/// The routines compiled per struct type and protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Decode,
+    Encode,
+    /// The encoder's sizer ([`Jit::encoded_size`]).
+    Size,
+}
+
+impl Kind {
+    /// The prefix of the routine's symbol (`dec_binary_3`).
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Decode => "dec",
+            Kind::Encode => "enc",
+            Kind::Size => "size",
+        }
+    }
+
+    /// The name `thriftjit inspect` prints.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Decode => "decode",
+            Kind::Encode => "encode",
+            Kind::Size => "encoded_size",
+        }
+    }
+}
+
 /// Builds one routine of `layout` into `b`.
 fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
     layout: &StructLayout,
     protocol: Protocol,
-    encode: bool,
+    kind: Kind,
     call_conv: CallConv,
 ) {
-    if encode {
-        encode::build(b, layouts, layout, protocol, call_conv);
-    } else {
-        decode::build(b, layouts, layout, protocol, call_conv);
+    match kind {
+        Kind::Decode => decode::build(b, layouts, layout, protocol, call_conv),
+        Kind::Encode => encode::build(b, layouts, layout, protocol, call_conv, false),
+        Kind::Size => encode::build(b, layouts, layout, protocol, call_conv, true),
     }
 }
 
@@ -599,7 +726,7 @@ pub struct Inspection {
     pub target: String,
     /// The protocol the routines read and write.
     pub protocol: Protocol,
-    /// Decoder and encoder.
+    /// Decoder, encoder and sizer.
     pub routines: Vec<Routine>,
 }
 
@@ -616,13 +743,13 @@ fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&
     let call_conv = isa.default_call_conv();
     let mut fctx = FunctionBuilderContext::new();
     let mut routines = Vec::new();
-    for encode in [false, true] {
+    for kind in [Kind::Decode, Kind::Encode, Kind::Size] {
         let mut ctx = Context::new();
         ctx.func.signature = decode::signature(call_conv);
         ctx.set_disasm(true);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            build(&mut b, layouts, layout, protocol, encode, call_conv);
+            build(&mut b, layouts, layout, protocol, kind, call_conv);
             b.finalize(isa.frontend_config());
         }
         let clif = ctx.func.display().to_string();
@@ -631,7 +758,7 @@ fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&
             ctx.compile(&*isa, &mut ControlPlane::default()).map_err(|e| JitError(format!("{:?}", e.inner)))?;
         let compile_micros = start.elapsed().as_micros() as u64;
         routines.push(Routine {
-            name: if encode { "encode" } else { "decode" },
+            name: kind.name(),
             clif,
             asm: compiled.vcode.clone().unwrap_or_default(),
             code: compiled.code_buffer().to_vec(),

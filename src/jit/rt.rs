@@ -17,8 +17,8 @@ use crate::layout::{Layouts, UnknownField};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
 use crate::wire::{
-    BinaryReader, BinaryWriter, CompactReader, CompactWriter, FieldHeader, Protocol, ProtocolReader, ProtocolWriter,
-    compact_field_type,
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, Counter, FieldHeader, Protocol, ProtocolReader,
+    ProtocolWriter, compact_field_type,
 };
 
 /// Status returned by generated functions and helpers: success.
@@ -108,6 +108,9 @@ pub struct EncodeCtx {
     /// struct (sign-extended), stored by generated code before it calls a
     /// helper that writes field headers, so their deltas continue from it.
     pub last_id: i64,
+    /// 1 when a sizer runs (`buf`, `cap` and `vec` unused): helpers count
+    /// the bytes they would write into `pos` instead of writing them.
+    pub measure: u64,
 }
 
 impl EncodeCtx {
@@ -161,6 +164,9 @@ pub struct Helpers {
     /// integers as Compact zigzag varints at `dst` (capacity for the largest
     /// encoding checked by the caller); returns the bytes written.
     pub varints_out: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
+    /// `(dst, src, count, width) -> bytes`: what `varints_out` would write
+    /// (`dst` unused), for sizers.
+    pub varints_size: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
 }
 
 impl Helpers {
@@ -177,6 +183,7 @@ impl Helpers {
     pub(crate) const SCALARS: i32 = 80;
     pub(crate) const VARINTS_IN: i32 = 88;
     pub(crate) const VARINTS_OUT: i32 = 96;
+    pub(crate) const VARINTS_SIZE: i32 = 104;
 }
 
 /// How [`Helpers::scalars`] converts each element. Every conversion is its
@@ -215,6 +222,7 @@ pub static HELPERS: Helpers = Helpers {
     scalars: h_scalars,
     varints_in: h_varints_in,
     varints_out: h_varints_out,
+    varints_size: h_varints_size,
 };
 
 /// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
@@ -430,9 +438,20 @@ unsafe fn with_encoder(ctx: *mut EncodeCtx, f: impl WriteWith) -> i32 {
         // the `Vec` are initialised.
         unsafe {
             let c = &mut *ctx;
+            let layouts = &*c.layouts;
+            if c.measure != 0 {
+                let mut counter = Counter(c.pos);
+                let ok = match protocol_of(c.protocol) {
+                    Protocol::Binary => f.run(&mut Encoder { w: BinaryWriter::new(&mut counter), layouts }),
+                    Protocol::Compact => {
+                        f.run(&mut Encoder { w: CompactWriter::with_last_id(&mut counter, c.last_id as i16), layouts })
+                    }
+                };
+                c.pos = counter.0;
+                return if ok { OK } else { ERROR };
+            }
             let v = &mut *c.vec;
             v.set_len(c.pos);
-            let layouts = &*c.layouts;
             let ok = match protocol_of(c.protocol) {
                 Protocol::Binary => f.run(&mut Encoder { w: BinaryWriter::new(v), layouts }),
                 Protocol::Compact => {
@@ -619,6 +638,30 @@ extern "C" fn h_varints_out(dst: *mut u8, src: *const u8, n: u64, width: u64) ->
     }
 }
 
+extern "C" fn h_varints_size(_dst: *mut u8, src: *const u8, n: u64, width: u64) -> u64 {
+    /// The bytes of the zigzag varints of the `n` values `get(i)`.
+    #[inline(always)]
+    fn each(n: usize, get: impl Fn(usize) -> i64) -> u64 {
+        (0..n)
+            .map(|i| {
+                let v = get(i);
+                let z = ((v << 1) ^ (v >> 63)) as u64;
+                u64::from((64 - (z | 1).leading_zeros()).div_ceil(7))
+            })
+            .sum()
+    }
+    let n = n as usize;
+    // SAFETY: generated code passes the message's array of `n` integers of `width` bytes.
+    unsafe {
+        match width {
+            2 => each(n, |i| i64::from(std::ptr::read_unaligned((src as *const i16).add(i)))),
+            4 => each(n, |i| i64::from(std::ptr::read_unaligned((src as *const i32).add(i)))),
+            8 => each(n, |i| std::ptr::read_unaligned((src as *const i64).add(i))),
+            _ => 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,5 +697,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Helpers, scalars) as i32, Helpers::SCALARS);
         assert_eq!(std::mem::offset_of!(Helpers, varints_in) as i32, Helpers::VARINTS_IN);
         assert_eq!(std::mem::offset_of!(Helpers, varints_out) as i32, Helpers::VARINTS_OUT);
+        assert_eq!(std::mem::offset_of!(Helpers, varints_size) as i32, Helpers::VARINTS_SIZE);
     }
 }

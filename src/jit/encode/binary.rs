@@ -22,6 +22,9 @@ pub(super) fn scalar_size(kind: &ValueKind) -> i64 {
 impl Gen<'_, '_> {
     /// Field `f`'s 3 header bytes at `pos` (capacity checked).
     pub(super) fn binary_field_header(&mut self, f: &FieldLayout) {
+        if self.measure {
+            return self.advance(3);
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         let t = self.b.ins().iconst(I8, i64::from(f.ttype));
@@ -33,6 +36,9 @@ impl Gen<'_, '_> {
 
     /// The scalar of `kind` at `src + src_off`, big-endian at `pos` (capacity checked).
     pub(super) fn binary_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32) {
+        if self.measure {
+            return self.advance(scalar_size(kind));
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         match kind {
@@ -63,6 +69,9 @@ impl Gen<'_, '_> {
 
     /// A length `n` (at most `i32::MAX`, checked) as a big-endian `i32` at `pos`.
     pub(super) fn binary_len(&mut self, n: Value) {
+        if self.measure {
+            return self.advance(4);
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         let n32 = self.b.ins().ireduce(I32, n);
@@ -79,6 +88,9 @@ impl Gen<'_, '_> {
 
     /// A map header: the key and value types and the count `n` (checked).
     pub(super) fn binary_map_header(&mut self, key: &ValueKind, value: &ValueKind, n: Value) {
+        if self.measure {
+            return self.advance(6);
+        }
         let types = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
         let types = self.b.ins().iconst(I16, types);
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));

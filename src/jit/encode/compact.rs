@@ -116,6 +116,7 @@ impl Gen<'_, '_> {
                 let v = self.b.ins().load(I8, native(), src, src_off);
                 self.put_u8(v);
             }
+            ValueKind::Double if self.measure => self.advance(8),
             ValueKind::Double => {
                 let v = self.b.ins().load(I64, native(), src, src_off);
                 let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
@@ -182,6 +183,18 @@ impl Gen<'_, '_> {
     /// An unsigned LEB128 varint of `v` at `pos` (capacity for 10 bytes, or
     /// as many as `v` can need, checked by the caller).
     pub(super) fn compact_varint(&mut self, v: Value) {
+        if self.measure {
+            // ceil(significant bits / 7), one byte for 0: (64 - clz(v | 1) + 6) / 7.
+            let pos = self.b.use_var(self.pos);
+            let v1 = self.b.ins().bor_imm_s(v, 1);
+            let zeros = self.b.ins().clz(v1);
+            let top = self.b.ins().iconst(I64, 64 + 6);
+            let bits = self.b.ins().isub(top, zeros);
+            let bytes = self.b.ins().udiv_imm_u(bits, 7i64);
+            let end = self.b.ins().iadd(pos, bytes);
+            self.b.def_var(self.pos, end);
+            return;
+        }
         let buf = self.b.use_var(self.buf);
         let pos = self.b.use_var(self.pos);
         let head = self.b.create_block();

@@ -86,17 +86,24 @@ struct Gen<'a, 'b> {
     /// Compact: `last` when it is known while generating code (at the start,
     /// and after a required field), so that headers are constants.
     known_last: Option<i16>,
+    /// A sizer, not an encoder: `pos` counts the bytes the encoder would
+    /// write, nothing is stored, capacity is never checked, and helpers
+    /// that run the interpreter write into a counting sink.
+    measure: bool,
     error: Block,
 }
 
 /// Builds the encoder of `layout` for `protocol` into `b` (an empty
-/// function with [`signature`]).
+/// function with [`signature`]); with `measure`, its sizer: the same code
+/// without the stores, which returns in the context's `pos` the number of
+/// bytes the encoder writes, and fails where the encoder fails.
 pub(crate) fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
     layout: &StructLayout,
     protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
+    measure: bool,
 ) {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -124,6 +131,7 @@ pub(crate) fn build(
         cap,
         last,
         known_last: Some(0),
+        measure,
         error,
     };
     g.reload();
@@ -325,6 +333,12 @@ impl Gen<'_, '_> {
             Protocol::Binary => self.binary_len(n),
             Protocol::Compact => self.compact_varint(n),
         }
+        if self.measure {
+            let pos = self.b.use_var(self.pos);
+            let end = self.b.ins().iadd(pos, n);
+            self.b.def_var(self.pos, end);
+            return;
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         super::ir::call_helper(
@@ -481,6 +495,13 @@ impl Gen<'_, '_> {
     /// converting them all (`conv`, `width` bytes each; capacity for them
     /// checked by the caller).
     fn write_fixed_scalars(&mut self, conv: u64, width: i64, arr: Value, n: Value) {
+        if self.measure {
+            let pos = self.b.use_var(self.pos);
+            let bytes = self.b.ins().imul_imm_s(n, width);
+            let end = self.b.ins().iadd(pos, bytes);
+            self.b.def_var(self.pos, end);
+            return;
+        }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         let how = self.b.ins().iconst(I64, conv as i64);
@@ -505,12 +526,14 @@ impl Gen<'_, '_> {
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         let width = self.b.ins().iconst(I64, elem.size() as i64);
+        // A sizer counts them (`dst` unused).
+        let helper = if self.measure { Helpers::VARINTS_SIZE } else { Helpers::VARINTS_OUT };
         let written = super::ir::call_helper(
             self.b,
             self.call_conv,
             self.ctx,
             EncodeCtx::HELPERS,
-            Helpers::VARINTS_OUT,
+            helper,
             &[I64; 4],
             I64,
             &[dst, arr, n, width],
@@ -527,9 +550,11 @@ impl Gen<'_, '_> {
 
     /// Writes the `I8` value `v` at `pos` (capacity checked) and advances.
     fn put_u8(&mut self, v: Value) {
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
-        let at = self.b.ins().iadd(buf, pos);
-        self.b.ins().store(native(), v, at, 0);
+        if !self.measure {
+            let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+            let at = self.b.ins().iadd(buf, pos);
+            self.b.ins().store(native(), v, at, 0);
+        }
         self.advance(1);
     }
 
@@ -546,6 +571,9 @@ impl Gen<'_, '_> {
 
     /// Makes room for `n` more bytes, growing the output through a helper.
     fn ensure(&mut self, n: Value) {
+        if self.measure {
+            return;
+        }
         let pos = self.b.use_var(self.pos);
         let cap = self.b.use_var(self.cap);
         let end = self.b.ins().iadd(pos, n);
