@@ -86,7 +86,10 @@ impl<'a> CompactReader<'a> {
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
         let at = self.pos;
-        // Fast path: with 10 bytes in hand, no per-byte bounds check.
+        // Fast path: with 10 bytes in hand, no per-byte bounds check. Byte by
+        // byte, on purpose: a branch-free read of 8 bytes at once (as the JIT
+        // does for fields) took 4.7 ns per varint against 2.7 on lists of one
+        // length, and 4.9 against 9.2 only on long lists of random lengths.
         if let Some(chunk) = self.buf.get(at..at + 10) {
             let mut value = 0u64;
             for (i, &b) in chunk.iter().enumerate() {
@@ -454,4 +457,45 @@ impl<S: Sink> ProtocolWriter for CompactWriter<'_, S> {
 /// Writes a Compact varint (used by the envelope).
 pub(crate) fn put_varint<S: Sink>(out: &mut S, v: u64) {
     CompactWriter::new(out).varint(v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reader reads back what the writer writes, for values of every
+    /// length, followed by bytes that must not be read (with and without
+    /// continuation bits); every cut of a varint fails.
+    #[test]
+    fn varints_of_every_length_and_position() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for bits in 0..=64u32 {
+            for _ in 0..50 {
+                let v = if bits == 0 { 0 } else { next() >> (64 - bits) | 1 << (bits - 1) };
+                let mut bytes = Vec::new();
+                CompactWriter::new(&mut bytes).varint(v);
+                let len = bytes.len();
+                for tail in [0, 1, 7, 9, 12] {
+                    let mut input = bytes.clone();
+                    input.extend((0..tail).map(|_| next() as u8));
+                    let mut r = CompactReader::new(&input);
+                    assert_eq!(r.varint(), Ok(v), "{v:#x} with {tail} more bytes");
+                    assert_eq!(r.pos, len);
+                }
+                for cut in 0..len {
+                    assert!(CompactReader::new(&bytes[..cut]).varint().is_err(), "{v:#x} cut at {cut}");
+                }
+            }
+        }
+        // Eleven bytes, and a tenth byte above 1, are not varints.
+        for bad in [&[0xffu8; 11][..], &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0]] {
+            assert!(CompactReader::new(bad).varint().is_err());
+        }
+    }
 }
