@@ -43,6 +43,8 @@ pub struct DecodeError {
     /// Segments from the innermost outwards (reversed when displayed).
     path: Vec<PathSegment>,
     detail: Option<Box<str>>,
+    /// For `Truncated`: how long the input must be at least, when known.
+    needed: Option<usize>,
 }
 
 /// One step of an error path.
@@ -60,13 +62,21 @@ impl DecodeError {
     /// A new error of `kind` at byte `offset`.
     #[cold]
     pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
-        DecodeError { kind, offset, path: Vec::new(), detail: None }
+        DecodeError { kind, offset, path: Vec::new(), detail: None, needed: None }
     }
 
     /// A new error with a message.
     #[cold]
     pub fn with_detail(kind: DecodeErrorKind, offset: usize, detail: impl Into<String>) -> Self {
-        DecodeError { kind, offset, path: Vec::new(), detail: Some(detail.into().into_boxed_str()) }
+        DecodeError { kind, offset, path: Vec::new(), detail: Some(detail.into().into_boxed_str()), needed: None }
+    }
+
+    /// Records, on a [`DecodeErrorKind::Truncated`] error, the input length
+    /// that could hold what was being read (see [`DecodeError::needed`]).
+    #[cold]
+    pub fn needing(mut self, needed: usize) -> Self {
+        self.needed = Some(needed);
+        self
     }
 
     /// Adds the segment of an enclosing level (called as the error travels outwards).
@@ -91,6 +101,15 @@ impl DecodeError {
     /// True when the input ended early (more bytes might make it valid).
     pub fn is_truncated(&self) -> bool {
         self.kind == DecodeErrorKind::Truncated
+    }
+    /// For a truncated input: a lower bound on the length (from the start of
+    /// the input) it must have for the value being read to fit, when the
+    /// reader knows one: past the end of a fixed-size value, a string's
+    /// length, or a container's count times its elements' least size. A
+    /// reader of an unframed stream can wait for that many bytes at once,
+    /// and refuse a message that will exceed its limit before it arrives.
+    pub fn needed(&self) -> Option<usize> {
+        self.needed
     }
 
     /// The path as text: `Insanity.xtructs[3].string_thing`.

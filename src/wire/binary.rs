@@ -19,7 +19,7 @@ impl<'a> BinaryReader<'a> {
                 self.pos += N;
                 Ok(b.try_into().expect("slice of N bytes"))
             }
-            None => Err(truncated(self.buf.len())),
+            None => Err(truncated(self.buf.len(), self.pos + N)),
         }
     }
 
@@ -109,7 +109,7 @@ impl<'a> ProtocolReader<'a> for BinaryReader<'a> {
         let n = self.read_len()?;
         let start = self.pos;
         if n > self.buf.len() - start {
-            return Err(truncated(self.buf.len()));
+            return Err(truncated(self.buf.len(), start + n));
         }
         self.pos = start + n;
         Ok(start..start + n)
@@ -120,7 +120,7 @@ impl<'a> ProtocolReader<'a> for BinaryReader<'a> {
         let at = self.pos;
         let elem = self.take::<1>()?[0];
         let n = self.read_len()?;
-        check_count(n, Self::min_size(elem), self.remaining(), at)?;
+        check_count(n, Self::min_size(elem), self.pos, self.buf.len(), at)?;
         Ok((elem, n))
     }
 
@@ -129,7 +129,7 @@ impl<'a> ProtocolReader<'a> for BinaryReader<'a> {
         let at = self.pos;
         let [k, v] = self.take::<2>()?;
         let n = self.read_len()?;
-        check_count(n, Self::min_size(k) + Self::min_size(v), self.remaining(), at)?;
+        check_count(n, Self::min_size(k) + Self::min_size(v), self.pos, self.buf.len(), at)?;
         Ok((k, v, n))
     }
 

@@ -78,7 +78,7 @@ impl<'a> CompactReader<'a> {
                 self.pos += 1;
                 Ok(b)
             }
-            None => Err(truncated(self.buf.len())),
+            None => Err(truncated(self.buf.len(), self.pos + 1)),
         }
     }
 
@@ -259,7 +259,7 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
                 self.pos += 8;
                 Ok(f64::from_bits(u64::from_le_bytes(b.try_into().expect("8 bytes"))))
             }
-            None => Err(truncated(self.buf.len())),
+            None => Err(truncated(self.buf.len(), self.pos + 8)),
         }
     }
 
@@ -268,7 +268,7 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
         let n = self.len()?;
         let start = self.pos;
         if n > self.buf.len() - start {
-            return Err(truncated(self.buf.len()));
+            return Err(truncated(self.buf.len(), start + n));
         }
         self.pos = start + n;
         Ok(start..start + n)
@@ -286,7 +286,7 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
             return Ok((ttype::STOP, 0));
         }
         let elem = self.elem_type(b & 0x0f, at)?;
-        check_count(n, Self::min_size(elem), self.remaining(), at)?;
+        check_count(n, Self::min_size(elem), self.pos, self.buf.len(), at)?;
         Ok((elem, n))
     }
 
@@ -300,7 +300,7 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
         let kv = self.byte()?;
         let k = self.elem_type(kv >> 4, at)?;
         let v = self.elem_type(kv & 0x0f, at)?;
-        check_count(n, Self::min_size(k) + Self::min_size(v), self.remaining(), at)?;
+        check_count(n, Self::min_size(k) + Self::min_size(v), self.pos, self.buf.len(), at)?;
         Ok((k, v, n))
     }
 
@@ -489,7 +489,8 @@ mod tests {
                     assert_eq!(r.pos, len);
                 }
                 for cut in 0..len {
-                    assert!(CompactReader::new(&bytes[..cut]).varint().is_err(), "{v:#x} cut at {cut}");
+                    let e = CompactReader::new(&bytes[..cut]).varint().unwrap_err();
+                    assert_eq!(e.needed(), Some(cut + 1), "{v:#x} cut at {cut}: one more byte, at least");
                 }
             }
         }

@@ -134,7 +134,7 @@ pub trait ProtocolReader<'a>: Sized {
     /// Reads a `uuid`.
     fn read_uuid(&mut self) -> Result<[u8; 16], DecodeError> {
         let pos = self.pos();
-        let bytes = self.buf().get(pos..pos + 16).ok_or_else(|| truncated(self.buf().len()))?;
+        let bytes = self.buf().get(pos..pos + 16).ok_or_else(|| truncated(self.buf().len(), pos + 16))?;
         self.set_pos(pos + 16);
         Ok(bytes.try_into().expect("16 bytes"))
     }
@@ -157,7 +157,7 @@ pub trait ProtocolReader<'a>: Sized {
         let pos = self.pos();
         let buf = self.buf();
         if len > buf.len() - pos {
-            return Err(truncated(buf.len()));
+            return Err(truncated(buf.len(), pos.saturating_add(len)));
         }
         self.set_pos(pos + len);
         Ok(&buf[pos..pos + len])
@@ -246,9 +246,10 @@ impl Sink for Counter {
     }
 }
 
+/// The input ends at `offset`; what was being read needs `needed` bytes of input.
 #[cold]
-pub(crate) fn truncated(offset: usize) -> DecodeError {
-    DecodeError::new(DecodeErrorKind::Truncated, offset)
+pub(crate) fn truncated(offset: usize, needed: usize) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::Truncated, offset).needing(needed)
 }
 
 /// Checks a container count against the bytes left: `count × min ≤ remaining`,
@@ -258,14 +259,18 @@ pub(crate) fn truncated(offset: usize) -> DecodeError {
 /// container's header), like a string longer than the input: more bytes could
 /// make it valid, and a reader of an unframed stream must be told to wait for
 /// them rather than that the data is bad.
+/// `pos` is where the elements start in an input of `len` bytes; the error
+/// says how long the input must be for them to fit.
 #[inline]
-pub(crate) fn check_count(count: usize, min: usize, remaining: usize, offset: usize) -> Result<(), DecodeError> {
-    if count.saturating_mul(min) > remaining {
+pub(crate) fn check_count(count: usize, min: usize, pos: usize, len: usize, offset: usize) -> Result<(), DecodeError> {
+    let need = count.saturating_mul(min);
+    if need > len - pos {
         return Err(DecodeError::with_detail(
             DecodeErrorKind::Truncated,
             offset,
-            format!("{count} elements cannot fit in the {remaining} bytes left"),
-        ));
+            format!("{count} elements cannot fit in the {} bytes left", len - pos),
+        )
+        .needing(pos.saturating_add(need)));
     }
     Ok(())
 }

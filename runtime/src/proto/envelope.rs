@@ -16,8 +16,12 @@
 use bytes::{BufMut, BytesMut};
 
 use super::read::{Reader, put_varint};
-use super::skip;
 use super::{ProtoError, Protocol};
+use thriftjit::wire::ttype;
+
+/// Compact type codes of the fields of a `TApplicationException`.
+const COMPACT_BINARY: u8 = 8;
+const COMPACT_I32: u8 = 5;
 
 /// First two bytes of a strict binary envelope (version 1).
 pub const BINARY_VERSION_1: u16 = 0x8001;
@@ -263,20 +267,20 @@ impl ApplicationException {
         dst.reserve(self.message.len() + 16);
         match protocol {
             Protocol::Binary => {
-                dst.put_u8(skip::BINARY_STRING);
+                dst.put_u8(ttype::STRING);
                 dst.put_i16(1);
                 dst.put_i32(len);
                 dst.put_slice(self.message.as_bytes());
-                dst.put_u8(skip::BINARY_I32);
+                dst.put_u8(ttype::I32);
                 dst.put_i16(2);
                 dst.put_i32(self.kind.0);
-                dst.put_u8(skip::BINARY_STOP);
+                dst.put_u8(ttype::STOP);
             }
             Protocol::Compact => {
-                dst.put_u8((1 << 4) | skip::COMPACT_BINARY);
+                dst.put_u8((1 << 4) | COMPACT_BINARY);
                 put_varint(dst, len as u64);
                 dst.put_slice(self.message.as_bytes());
-                dst.put_u8((1 << 4) | skip::COMPACT_I32);
+                dst.put_u8((1 << 4) | COMPACT_I32);
                 let zigzag = ((self.kind.0 << 1) ^ (self.kind.0 >> 31)) as u32;
                 put_varint(dst, u64::from(zigzag));
                 dst.put_u8(0);

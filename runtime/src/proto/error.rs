@@ -76,18 +76,28 @@ impl ProtoError {
     }
 
     /// A decode error of the codec crate's reader on a buffer of `len` bytes, read as
-    /// `what`. Running out of input is [`Incomplete`](ProtoErrorKind::Incomplete) with one
-    /// more byte needed (the codec's error does not say how many), nesting too deep is
+    /// `what`. Running out of input is [`Incomplete`](ProtoErrorKind::Incomplete) with the
+    /// codec's lower bound on the bytes needed (at least one more), nesting too deep is
     /// [`DepthLimit`](ProtoErrorKind::DepthLimit), anything else
     /// [`InvalidMessage`](ProtoErrorKind::InvalidMessage).
     #[cold]
     pub(crate) fn from_decode(e: DecodeError, len: usize, what: &str) -> Self {
+        Self::from_decode_at(e, 0, len, what)
+    }
+
+    /// As [`ProtoError::from_decode`], for a codec that read the bytes from `base` of a
+    /// buffer of `len` bytes: its offsets are shifted by `base`.
+    #[cold]
+    pub(crate) fn from_decode_at(e: DecodeError, base: usize, len: usize, what: &str) -> Self {
         match e.kind() {
-            DecodeErrorKind::Truncated => Self::incomplete(len, len + 1, what),
-            DecodeErrorKind::DepthLimit => {
-                Self::new(ProtoErrorKind::DepthLimit, Some(e.offset()), format!("{what}: {e}"))
+            DecodeErrorKind::Truncated => {
+                let needed = e.needed().map_or(len + 1, |n| base.saturating_add(n).max(len + 1));
+                Self::incomplete(len, needed, what)
             }
-            _ => Self::invalid_message(e.offset(), format!("{what}: {e}")),
+            DecodeErrorKind::DepthLimit => {
+                Self::new(ProtoErrorKind::DepthLimit, Some(base + e.offset()), format!("{what}: {e}"))
+            }
+            _ => Self::invalid_message(base + e.offset(), format!("{what}: {e}")),
         }
     }
 

@@ -42,10 +42,6 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    pub(crate) fn end(&self) -> usize {
-        self.end
-    }
-
     pub(crate) fn remaining(&self) -> usize {
         self.end - self.pos
     }
