@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use interop::{listening, repo, run_checks, terminate, thrifttest_binary};
+use interop::{listening, repo, run_checks, start_thrifttest, terminate};
 use thriftjit::engine::{Codec, CodecConfig};
 use thriftjit::schema::Schema;
 use thriftjit_runtime::client::ClientBuilder;
@@ -112,18 +112,7 @@ async fn our_client_against_the_python_server() {
 #[tokio::test]
 async fn the_python_client_against_our_thrifttest_server() {
     let Some(peers) = peers() else { return };
-    let binary = thrifttest_binary().await;
-    let mut server = Command::new(&binary)
-        .arg("--idl")
-        .arg(&peers.idl)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the thrifttest example starts");
-    let addr = listening(&mut server).await;
-    let port = addr.rsplit(':').next().unwrap().to_string();
+    let (server, port) = start_thrifttest(&peers.idl).await;
     let script = repo().join("tests/peers/py_client.py");
     let cases: &[&[&str]] = &[
         &["--protocol", "binary", "--transport", "buffered"],

@@ -19,7 +19,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use interop::{CHECKS, DOUBLES, Failure, Report, listening, repo, run_checks, s, terminate, thrifttest_binary};
+use interop::{CHECKS, DOUBLES, Failure, Report, listening, repo, run_checks, s, start_thrifttest, terminate};
 use thriftjit::engine::{Codec, CodecConfig};
 use thriftjit::schema::Schema;
 use thriftjit::value::Value;
@@ -236,18 +236,7 @@ fn check_lines(stdout: &str) -> BTreeMap<String, (String, String)> {
 #[tokio::test]
 async fn the_volo_client_against_our_thrifttest_server() {
     let Some(dir) = peers() else { return };
-    let binary = thrifttest_binary().await;
-    let mut server = Command::new(&binary)
-        .arg("--idl")
-        .arg(idl())
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the thrifttest example starts");
-    let addr = listening(&mut server).await;
-    let port = addr.rsplit(':').next().unwrap().to_string();
+    let (server, port) = start_thrifttest(&idl()).await;
     let mut runs = Vec::new();
     for (transport, _) in TRANSPORTS {
         for (protocol, _) in PROTOCOLS {

@@ -61,6 +61,23 @@ pub async fn thrifttest_binary() -> PathBuf {
     binary
 }
 
+/// Starts the `thrifttest` example server on `idl` on a free port; returns it and its port.
+pub async fn start_thrifttest(idl: &Path) -> (Child, String) {
+    let binary = thrifttest_binary().await;
+    let mut server = Command::new(&binary)
+        .arg("--idl")
+        .arg(idl)
+        .args(["--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the thrifttest example starts");
+    let addr = listening(&mut server).await;
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    (server, port)
+}
+
 /// The checks of Apache's `TestClient.py` (plus testVoid, testStringMap and
 /// testInsanity), with the names and order of `tests/peers/py_client.py` and
 /// `volo-thrifttest-client`.
