@@ -5,7 +5,9 @@
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, Type, Value};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature, Type, Value, ValueDef,
+};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
 
@@ -91,14 +93,53 @@ pub(crate) fn fixed_conv(protocol: Protocol, elem: &ValueKind, encode: bool) -> 
     })
 }
 
+/// `v + n`, folding `n` into `v` when `v` is itself `x + constant` (as after
+/// a previous advance): one add rather than a chain, which nothing folds
+/// when Cranelift's optimizer is off.
+pub(crate) fn add_imm(b: &mut FunctionBuilder<'_>, v: Value, n: i64) -> Value {
+    let dfg = &b.func.dfg;
+    if let ValueDef::Result(inst, 0) = dfg.value_def(v)
+        && let InstructionData::Binary { opcode: Opcode::Iadd, args: [x, c] } = dfg.insts[inst]
+        && let ValueDef::Result(ci, 0) = dfg.value_def(c)
+        && let InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } = dfg.insts[ci]
+        && dfg.value_type(v) == I64
+    {
+        return b.ins().iadd_imm_s(x, imm.bits().wrapping_add(n));
+    }
+    b.ins().iadd_imm_s(v, n)
+}
+
+/// `v | n`, a constant when `v` is one (as the presence bits are before the
+/// first field), which nothing folds when Cranelift's optimizer is off.
+pub(crate) fn or_imm(b: &mut FunctionBuilder<'_>, v: Value, n: i64) -> Value {
+    let dfg = &b.func.dfg;
+    if let ValueDef::Result(inst, 0) = dfg.value_def(v)
+        && let InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } = dfg.insts[inst]
+        && dfg.value_type(v) == I64
+    {
+        return b.ins().iconst(I64, imm.bits() | n);
+    }
+    b.ins().bor_imm_s(v, n)
+}
+
 /// Returns `status` from the generated function unless it is zero (`OK`).
 pub(crate) fn check_status(b: &mut FunctionBuilder<'_>, status: Value) {
     let ok = b.create_block();
     let fail = b.create_block();
     b.ins().brif(status, fail, &[], ok, &[]);
-    b.switch_to_block(fail);
+    enter(b, fail);
     b.ins().return_(&[status]);
-    b.switch_to_block(ok);
+    enter(b, ok);
+}
+
+/// Switches to `block` and seals it: every jump to it is emitted (as for the
+/// targets of a branch just made). Variables read in a sealed block resolve
+/// at once to the one definition that reaches it, rather than through a
+/// block parameter removed later: less work for the SSA builder, and
+/// `add_imm` and `or_imm` see the definitions they fold.
+pub(crate) fn enter(b: &mut FunctionBuilder<'_>, block: cranelift_codegen::ir::Block) {
+    b.switch_to_block(block);
+    b.seal_block(block);
 }
 
 /// A loop over the elements of an array, opened by [`elements`] and closed

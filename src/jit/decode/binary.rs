@@ -22,15 +22,16 @@ impl Gen<'_, '_> {
             Plan::Struct(_) | Plan::Map | Plan::Interp => 1,
         };
         let (pos, addr) = self.have_or(need, miss);
-        let word = self.load_be(I32, addr, 0);
-        let word = self.b.ins().uextend(I64, word);
-        let hdr = self.b.ins().ushr_imm_s(word, 8);
-        let expected = (i64::from(f.ttype) << 16) | i64::from(f.id as u16);
+        // The 3 header bytes, as a little-endian word (no byte swap), against a constant.
+        let word = self.b.ins().load(I32, native(), addr, 0);
+        let hdr = self.b.ins().band_imm_s(word, 0x00ff_ffff);
+        let [hi, lo] = (f.id as u16).to_be_bytes();
+        let expected = i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0]));
         let same = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
         let after = self.b.ins().iadd_imm_s(pos, 3);
         let consume = self.b.create_block();
         self.b.ins().brif(same, consume, &[], miss, &[]);
-        self.b.switch_to_block(consume);
+        super::super::ir::enter(self.b, consume);
         self.b.def_var(self.pos, after);
         self.b.ins().jump(hit, &[]);
     }

@@ -88,7 +88,7 @@ impl Gen<'_, '_> {
         };
         let consume = self.b.create_block();
         self.b.ins().brif(same, consume, &[], miss, &[]);
-        self.b.switch_to_block(consume);
+        super::super::ir::enter(self.b, consume);
         let after = self.b.ins().iadd_imm_s(pos, hdr.len() as i64);
         self.b.def_var(self.pos, after);
         let id = self.b.ins().iconst(I64, i64::from(f.id as u16));

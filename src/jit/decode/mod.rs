@@ -210,13 +210,15 @@ impl Gen<'_, '_> {
             let f = &self.layout.fields[k];
             let p = self.plan_field(f);
             // check_k: the expected header, with one bounds check for the header and the fast path's value bytes.
-            self.b.switch_to_block(checks[k]);
+            // Every jump to check_k is emitted: from the entry (k = 0) or field k-1's reads.
+            super::ir::enter(self.b, checks[k]);
             let fast = self.b.create_block();
             match self.protocol {
                 Protocol::Binary => self.binary_expect_header(k, p, fast, dispatch),
                 Protocol::Compact => self.compact_expect_header(k, p, fast, dispatch),
             }
-            self.b.switch_to_block(fast);
+            // fast: reached from check_k's header match only.
+            super::ir::enter(self.b, fast);
             match p {
                 // Header and (the start of) the value are in bounds: read inline.
                 Plan::Scalar(_) | Plan::Bytes => {
@@ -234,7 +236,7 @@ impl Gen<'_, '_> {
         }
 
         // After the last expected field: the stop byte, or back to dispatch.
-        self.b.switch_to_block(check_end);
+        super::ir::enter(self.b, check_end);
         let pos = self.b.use_var(self.pos);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
         let load_stop = self.b.create_block();
@@ -411,7 +413,7 @@ impl Gen<'_, '_> {
     fn mark_present(&mut self, f: &FieldLayout) {
         if f.index < 64 {
             let s = self.b.use_var(self.seen);
-            let s = self.b.ins().bor_imm_s(s, f.presence_mask() as i64);
+            let s = super::ir::or_imm(self.b, s, f.presence_mask() as i64);
             self.b.def_var(self.seen, s);
         } else {
             let off = f.presence_offset() as i32;
@@ -709,22 +711,22 @@ impl Gen<'_, '_> {
     /// Fails unless `n` more bytes are in the input.
     fn need(&mut self, n: i64) {
         let pos = self.b.use_var(self.pos);
-        let end = self.b.ins().iadd_imm_s(pos, n);
+        let end = super::ir::add_imm(self.b, pos, n);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
         let ok = self.b.create_block();
         self.b.ins().brif(short, self.error, &[], ok, &[]);
-        self.b.switch_to_block(ok);
+        super::ir::enter(self.b, ok);
     }
 
     /// Branches to `miss` unless `n` more bytes are in the input (the fast
     /// path's one bounds check); returns `pos` and the address of the bytes.
     fn have_or(&mut self, n: i64, miss: Block) -> (Value, Value) {
         let pos = self.b.use_var(self.pos);
-        let end = self.b.ins().iadd_imm_s(pos, n);
+        let end = super::ir::add_imm(self.b, pos, n);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
         let ok = self.b.create_block();
         self.b.ins().brif(short, miss, &[], ok, &[]);
-        self.b.switch_to_block(ok);
+        super::ir::enter(self.b, ok);
         let addr = self.b.ins().iadd(self.buf, pos);
         (pos, addr)
     }
@@ -732,7 +734,7 @@ impl Gen<'_, '_> {
     /// Advances `pos` by `n` bytes.
     fn advance(&mut self, n: i64) {
         let pos = self.b.use_var(self.pos);
-        let p = self.b.ins().iadd_imm_s(pos, n);
+        let p = super::ir::add_imm(self.b, pos, n);
         self.b.def_var(self.pos, p);
     }
 

@@ -29,8 +29,10 @@ impl Gen<'_, '_> {
         let at = self.b.ins().iadd(buf, pos);
         let t = self.b.ins().iconst(I8, i64::from(f.ttype));
         self.b.ins().store(native(), t, at, 0);
-        let id = self.b.ins().iconst(I16, i64::from(f.id));
-        self.store_be(id, at, 1);
+        // The id big-endian, swapped here rather than by a `bswap` in the code
+        // (nothing folds it when the optimizer is off).
+        let id = self.b.ins().iconst(I16, i64::from(f.id.swap_bytes()));
+        self.b.ins().store(native(), id, at, 1);
         self.advance(3);
     }
 

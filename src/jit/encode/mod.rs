@@ -191,10 +191,11 @@ impl Gen<'_, '_> {
             let required = f.requiredness == Requiredness::Required;
             let unset = if required { self.error } else { next };
             self.b.ins().brif(bit, set, &[], unset, &[]);
-            self.b.switch_to_block(set);
+            super::ir::enter(self.b, set);
             self.write_field(k, f);
             self.b.ins().jump(next, &[]);
-            self.b.switch_to_block(next);
+            // Reached from the presence test and the end of the field's code only.
+            super::ir::enter(self.b, next);
             // A required field was written (or the encode failed): its id is
             // the last; after an optional one it depends on the message.
             self.known_last = if required { Some(f.id) } else { None };
@@ -560,34 +561,49 @@ impl Gen<'_, '_> {
 
     fn advance(&mut self, n: i64) {
         let pos = self.b.use_var(self.pos);
-        let p = self.b.ins().iadd_imm_s(pos, n);
+        let p = super::ir::add_imm(self.b, pos, n);
         self.b.def_var(self.pos, p);
     }
 
+    /// Makes room for `n` more bytes (a constant: made in the growth path
+    /// only, so that nothing holds it in a register on the straight path).
     fn ensure_const(&mut self, n: i64) {
-        let v = self.b.ins().iconst(I64, n);
-        self.ensure(v);
+        self.ensure_either(None, n);
     }
 
     /// Makes room for `n` more bytes, growing the output through a helper.
     fn ensure(&mut self, n: Value) {
+        self.ensure_either(Some(n), 0);
+    }
+
+    /// Makes room for `n` more bytes, or for `constant` when `n` is `None`
+    /// (nothing in a sizer, which writes nothing).
+    fn ensure_either(&mut self, n: Option<Value>, constant: i64) {
         if self.measure {
             return;
         }
         let pos = self.b.use_var(self.pos);
         let cap = self.b.use_var(self.cap);
-        let end = self.b.ins().iadd(pos, n);
+        let end = match n {
+            Some(n) => self.b.ins().iadd(pos, n),
+            None => super::ir::add_imm(self.b, pos, constant),
+        };
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, cap);
         let grow = self.b.create_block();
         let ok = self.b.create_block();
         self.b.ins().brif(short, grow, &[], ok, &[]);
-        self.b.switch_to_block(grow);
+        super::ir::enter(self.b, grow);
         self.sync();
+        let n = match n {
+            Some(n) => n,
+            None => self.b.ins().iconst(I64, constant),
+        };
         let status = self.call_helper(Helpers::GROW, &[I64; 2], &[self.ctx, n]);
         self.check_status(status);
         self.reload();
         self.b.ins().jump(ok, &[]);
-        self.b.switch_to_block(ok);
+        // From the check and the growth path.
+        super::ir::enter(self.b, ok);
     }
 
     /// Stores `pos` (and, for Compact, the last field id) in the context
