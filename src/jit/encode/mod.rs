@@ -183,7 +183,20 @@ impl Gen<'_, '_> {
             self.b.ins().brif(many, self.error, &[], ok, &[]);
             self.b.switch_to_block(ok);
         }
+        // One capacity check per run of scalar fields (and the stop byte after
+        // them), before the run, for all of them set: `fixed[k]` is the most
+        // field k takes when it is a scalar, and the stop byte's 1 at the end.
+        let n = self.layout.fields.len();
+        let fixed: Vec<Option<i64>> = (self.layout.fields.iter())
+            .map(|f| (self.plan(f) == Plan::Scalar).then(|| self.scalar_field_max(f)))
+            .chain([Some(1)])
+            .collect();
+        let run_at = |k: usize| fixed[k].is_some() && (k == 0 || fixed[k - 1].is_none());
+        let run = |k: usize| fixed[k..].iter().map_while(|x| *x).sum::<i64>();
         for (k, f) in self.layout.fields.iter().enumerate() {
+            if run_at(k) {
+                self.ensure_const(run(k));
+            }
             let set = self.b.create_block();
             let next = self.b.create_block();
             let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
@@ -200,6 +213,9 @@ impl Gen<'_, '_> {
             // the last; after an optional one it depends on the message.
             self.known_last = if required { Some(f.id) } else { None };
         }
+        if run_at(n) {
+            self.ensure_const(1);
+        }
         let unknown = self.b.ins().load(I64, native(), self.block, self.layout.unknown_offset as i32);
         let has_unknown = self.b.create_block();
         let stop = self.b.create_block();
@@ -210,10 +226,11 @@ impl Gen<'_, '_> {
         let status = self.call_helper(Helpers::ENC_UNKNOWN, &[I64; 4], &[self.ctx, self.block, sid, self.depth]);
         self.check_status(status);
         self.reload();
+        // The helper may have used the room checked for the stop byte.
+        self.ensure_const(1);
         self.b.ins().jump(stop, &[]);
         self.b.switch_to_block(stop);
         // The stop byte is 0 in both protocols.
-        self.ensure_const(1);
         self.put_u8_const(0);
         self.sync();
         let ok = self.b.ins().iconst(I32, i64::from(OK));
@@ -225,7 +242,7 @@ impl Gen<'_, '_> {
         let hdr = self.header_max(f);
         match self.plan(f) {
             Plan::Scalar => {
-                self.ensure_const(hdr + self.scalar_max(&f.kind, true));
+                // Capacity checked before the run of scalars this field is in.
                 self.field_header(f);
                 if !(self.protocol == Protocol::Compact && f.kind == ValueKind::Bool) {
                     self.write_scalar(&f.kind, self.block, off);
@@ -263,6 +280,16 @@ impl Gen<'_, '_> {
                 self.set_last(f.id);
             }
         }
+    }
+
+    /// Most bytes scalar field `f` takes, header included, whatever field
+    /// was written before it (Compact: the long form of the header).
+    fn scalar_field_max(&self, f: &FieldLayout) -> i64 {
+        let header = match self.protocol {
+            Protocol::Binary => 3,
+            Protocol::Compact => crate::jit::decode::header_bytes(f, f.id).len() as i64,
+        };
+        header + self.scalar_max(&f.kind, true)
     }
 
     /// Most bytes field `f`'s header takes.
