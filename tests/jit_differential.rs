@@ -3,7 +3,9 @@
 //! cuts, insertions, deletions), and random bytes. Both engines must agree
 //! on success or failure, consumed length, decoded message and re-encoded
 //! bytes; on valid encodings the compiled code itself must succeed (no
-//! fallback to the interpreter).
+//! fallback to the interpreter). And every input, cut everywhere, placed
+//! right before a page that cannot be read: compiled code that reads past
+//! its input crashes the test.
 
 use std::sync::Arc;
 
@@ -406,4 +408,82 @@ fn engines_agree_on_fields_out_of_order() {
         }
     }
     assert_eq!(seen, 12, "every case was encoded");
+}
+
+/// Inputs placed so that their last byte is the last one before a page that
+/// cannot be read: a compiled decoder that reads one byte past its input
+/// (a bounds check missing on some path, even one that ends in an error
+/// anyway) crashes the test instead of passing unnoticed.
+struct GuardedInput {
+    /// Start of the readable pages; the guard page follows them.
+    base: *mut u8,
+    room: usize,
+}
+
+impl GuardedInput {
+    fn new(room: usize) -> GuardedInput {
+        let page = region::page::size();
+        let room = room.next_multiple_of(page);
+        let mut pages = region::alloc(room + page, region::Protection::READ_WRITE).expect("pages");
+        let base = pages.as_mut_ptr::<u8>();
+        // SAFETY: the last page of the allocation just made; nothing else uses it.
+        unsafe { region::protect(base.add(room), page, region::Protection::NONE) }.expect("guard page");
+        // The pages live as long as the test process: `Bytes` below are `'static`.
+        std::mem::forget(pages);
+        GuardedInput { base, room }
+    }
+
+    /// `bytes`, ending right before the guard page. Each call reuses the same
+    /// pages: the caller drops whatever was decoded from the previous input first.
+    fn place(&mut self, bytes: &[u8]) -> Bytes {
+        assert!(bytes.len() <= self.room);
+        // SAFETY: `room` readable and writable bytes start at `base` and are never
+        // freed; the copy ends at the guard page; no `Bytes` made from an earlier
+        // call is alive (the caller's contract), so nothing reads what is overwritten.
+        unsafe {
+            let start = self.base.add(self.room - bytes.len());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), start, bytes.len());
+            Bytes::from_static(std::slice::from_raw_parts(start, bytes.len()))
+        }
+    }
+}
+
+#[test]
+fn compiled_decoders_read_nothing_past_the_input() {
+    let mut guarded = GuardedInput::new(1 << 20);
+    let mut runs = 0;
+    for (layouts, jit) in corpus() {
+        for protocol in PROTOCOLS {
+            for seed in 1..4 {
+                for (id, bytes) in samples(layouts, protocol, seed) {
+                    for cut in 0..=bytes.len() {
+                        let input = guarded.place(&bytes[..cut]);
+                        let decoded = jit.decode_compiled(id, protocol, &input, &DecodeOptions::default());
+                        // A prefix lacks at least the root's stop byte.
+                        assert_eq!(decoded.is_some(), cut == bytes.len(), "{} cut at {cut}", protocol.name());
+                        drop(decoded);
+                        runs += 1;
+                    }
+                }
+            }
+        }
+    }
+    // The containers of every inline kind, cut everywhere.
+    let layouts = Layouts::new(Schema::parse_str("containers.thrift", CONTAINERS).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let holder = layouts.schema().struct_by_name("MapHolder").unwrap();
+    assert!(jit.ensure(holder).unwrap());
+    for protocol in PROTOCOLS {
+        let items = [0, 1, 15].iter().enumerate().map(|(k, &n)| maps(n, k as u64)).collect();
+        let value = Value::Struct(vec![(1, Value::List(items)), (2, Value::Map(vec![]))]);
+        let message = Message::from_value(layouts.clone(), holder, &value).unwrap();
+        let bytes = interp::encode_to_vec(&message.root(), protocol).unwrap();
+        for cut in 0..=bytes.len() {
+            let input = guarded.place(&bytes[..cut]);
+            let decoded = jit.decode_compiled(holder, protocol, &input, &DecodeOptions::default());
+            assert_eq!(decoded.is_some(), cut == bytes.len(), "{} cut at {cut}", protocol.name());
+            runs += 1;
+        }
+    }
+    assert!(runs > 10_000, "{runs} inputs");
 }
