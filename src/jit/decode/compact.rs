@@ -344,6 +344,19 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(packed);
         // In bounds: 8 bytes are left (checked just above).
         let word = self.b.ins().load(I64, little(), addr, 0);
+        // One byte first, as the interpreter's `len()`: most lengths, counts and
+        // small integers, known without waiting for the gathering below (whose
+        // result the next read's address depends on).
+        let b0 = self.b.ins().band_imm_s(word, 0xff);
+        let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
+        let single = self.b.create_block();
+        let longer = self.b.create_block();
+        self.b.ins().brif(one, single, &[], longer, &[]);
+        self.b.switch_to_block(single);
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(done, &[BlockArg::Value(b0)]);
+        self.b.switch_to_block(longer);
         self.packed_varint(word, bytewise, done);
 
         self.b.switch_to_block(bytewise);

@@ -184,13 +184,16 @@ impl Gen<'_, '_> {
     /// as many as `v` can need, checked by the caller).
     pub(super) fn compact_varint(&mut self, v: Value) {
         if self.measure {
-            // ceil(significant bits / 7), one byte for 0: (64 - clz(v | 1) + 6) / 7.
+            // ceil(significant bits / 7), one byte for 0: (64 - clz(v | 1) + 6) / 7,
+            // the division as (x × 37) >> 8, exact for x in 7..=70 (no divide
+            // instruction: nothing rewrites it at `opt_level` none).
             let pos = self.b.use_var(self.pos);
             let v1 = self.b.ins().bor_imm_s(v, 1);
             let zeros = self.b.ins().clz(v1);
             let top = self.b.ins().iconst(I64, 64 + 6);
             let bits = self.b.ins().isub(top, zeros);
-            let bytes = self.b.ins().udiv_imm_u(bits, 7i64);
+            let scaled = self.b.ins().imul_imm_s(bits, 37);
+            let bytes = self.b.ins().ushr_imm_s(scaled, 8);
             let end = self.b.ins().iadd(pos, bytes);
             self.b.def_var(self.pos, end);
             return;
@@ -218,5 +221,28 @@ impl Gen<'_, '_> {
         self.b.ins().istore8(native(), v, at, 0);
         let p2 = self.b.ins().iadd_imm_s(p, 1);
         self.b.def_var(self.pos, p2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The sizer's varint length, `((64 - clz(v | 1) + 6) × 37) >> 8`, is
+    /// the writer's for every number of significant bits (the smallest and
+    /// the largest value of each).
+    #[test]
+    fn varint_length_without_division() {
+        for bits in 0..=64u32 {
+            let v: u64 = if bits == 0 { 0 } else { 1 << (bits - 1) };
+            for v in [v, v.wrapping_mul(2).wrapping_sub(1).max(v)] {
+                // The writer's loop: 7 bits a byte.
+                let (mut rest, mut len) = (v, 1);
+                while rest >= 0x80 {
+                    rest >>= 7;
+                    len += 1;
+                }
+                let x = u64::from(64 - (v | 1).leading_zeros() + 6);
+                assert_eq!((x * 37) >> 8, len, "{v:#x}");
+            }
+        }
     }
 }
