@@ -36,8 +36,8 @@
 //!   fixed-size scalars is covered by the count check `count × size ≤
 //!   remaining`, which the interpreter makes too, before the bulk helper
 //!   reads it; Compact varint lists are read by the interpreter's reader);
-//! * counts are also checked against what enclosing lists of structs
-//!   reserve for their later elements (`DecodeCtx::reserved`, the
+//! * counts are also checked against what enclosing lists and maps of
+//!   structs reserve for their later elements (`DecodeCtx::reserved`, the
 //!   interpreter's budget), so hostile nesting cannot make every level
 //!   allocate for the whole input;
 //! * lengths are range-checked (Binary: sign; Compact: `i32::MAX`) and

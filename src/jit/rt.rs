@@ -64,10 +64,11 @@ pub struct DecodeCtx {
     pub helpers: *const Helpers,
     /// Copy strings into the arena instead of aliasing (0 or 1).
     pub copy_strings: u64,
-    /// Bytes the lists being decoded still need for their later elements,
-    /// as the interpreter's `Decoder::reserved`: generated code checks
-    /// counts against the bytes left minus these, and sets them around each
-    /// element of a list of structs; helpers start their decoder from it.
+    /// Bytes the lists and maps being decoded still need for their later
+    /// elements, as the interpreter's `Decoder::reserved`: generated code
+    /// checks counts against the bytes left minus these, and sets them
+    /// around each struct element of a list and each key and value of a map
+    /// of structs; helpers start their decoder from it.
     pub reserved: usize,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
@@ -247,7 +248,7 @@ unsafe fn decoder<'c, R: ProtocolReader<'c>>(ctx: *mut DecodeCtx) -> Decoder<'c,
             arena: &mut *c.arena,
             layouts: &*c.layouts,
             copy_strings: c.copy_strings != 0,
-            // What the enclosing lists promise their later elements, as
+            // What the enclosing containers promise their later elements, as
             // generated code tracks it: a helper checks nested counts as
             // the interpreter would at this point.
             reserved: c.reserved,
