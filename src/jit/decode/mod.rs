@@ -559,24 +559,16 @@ impl Gen<'_, '_> {
         };
         let each = super::ir::elements(self.b, arr, n, stride);
         let (i, dst) = (each.i, each.at);
-        match p {
-            Plan::BytesList => {
-                let (ptr, len) = self.read_bytes(Bounds::Unchecked);
-                self.store_slice(ptr, len, dst, 0);
-            }
-            Plan::StructList(id) => {
-                let outer = outer.expect("loaded for struct lists");
-                // `outer + (n - 1 - i) × STRUCT_MIN`: a struct takes at least its stop byte.
-                let later = self.b.ins().isub(n, i);
-                let later = self.b.ins().iadd_imm_s(later, -1);
-                let later = self.b.ins().imul_imm_s(later, STRUCT_MIN);
-                let reserved = self.b.ins().iadd(outer, later);
-                self.b.ins().store(native(), reserved, self.ctx, DecodeCtx::RESERVED);
-                let child = self.decode_child(id, d1);
-                self.b.ins().store(native(), child, dst, 0);
-            }
-            _ => unreachable!("only string and struct lists are read one by one"),
+        debug_assert!(matches!(p, Plan::BytesList | Plan::StructList(_)), "only strings and structs one by one");
+        if let Some(outer) = outer {
+            // `outer + (n - 1 - i) × STRUCT_MIN`: a struct takes at least its stop byte.
+            let later = self.b.ins().isub(n, i);
+            let later = self.b.ins().iadd_imm_s(later, -1);
+            let later = self.b.ins().imul_imm_s(later, STRUCT_MIN);
+            let reserved = self.b.ins().iadd(outer, later);
+            self.b.ins().store(native(), reserved, self.ctx, DecodeCtx::RESERVED);
         }
+        self.read_entry(elem, dst, 0, d1);
         each.close(self.b);
         if let Some(outer) = outer {
             self.b.ins().store(native(), outer, self.ctx, DecodeCtx::RESERVED);
@@ -642,9 +634,9 @@ impl Gen<'_, '_> {
         self.store_slice(ptr, n, self.block, f.offset as i32);
     }
 
-    /// A map key or value of `kind` ([`is_entry`]) at `pos` into `dst + off`,
-    /// every byte checked before it is read; a struct one level deeper than
-    /// the map (`d1`).
+    /// A list element or a map key or value of `kind` ([`is_entry`]) at
+    /// `pos` into `dst + off`, every byte checked before it is read; a
+    /// struct one level deeper than the container (`d1`).
     fn read_entry(&mut self, kind: &ValueKind, dst: Value, off: i32, d1: Value) {
         match kind {
             ValueKind::String | ValueKind::Binary => {

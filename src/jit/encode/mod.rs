@@ -438,22 +438,8 @@ impl Gen<'_, '_> {
 
         let stride = elem.size() as i64;
         let each = super::ir::elements(self.b, arr, n, stride);
-        let src = each.at;
-        match p {
-            Plan::BytesList => {
-                let (ptr, len) = self.load_slice(src, 0);
-                self.check_len(len);
-                let room = self.len_max();
-                let need = self.b.ins().iadd_imm_s(len, room);
-                self.ensure(need);
-                self.write_bytes_body(ptr, len);
-            }
-            Plan::StructList(id) => {
-                let child = self.b.ins().load(I64, native(), src, 0);
-                self.encode_child(id, child, d1);
-            }
-            _ => unreachable!("only string and struct lists are written one by one"),
-        }
+        debug_assert!(matches!(p, Plan::BytesList | Plan::StructList(_)), "only strings and structs one by one");
+        self.write_entry(elem, each.at, 0, d1, false);
         each.close(self.b);
     }
 
@@ -493,9 +479,9 @@ impl Gen<'_, '_> {
         each.close(self.b);
     }
 
-    /// A map key or value of `kind` at `src + off`; a struct one level
-    /// deeper than the map (`d1`). `reserved`: capacity for a scalar was
-    /// checked for the whole map.
+    /// A list element or a map key or value of `kind` at `src + off`; a
+    /// struct one level deeper than the container (`d1`). `reserved`:
+    /// capacity for a scalar was checked for the whole container.
     fn write_entry(&mut self, kind: &ValueKind, src: Value, off: i32, d1: Value, reserved: bool) {
         match kind {
             ValueKind::String | ValueKind::Binary => {
