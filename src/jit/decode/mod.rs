@@ -483,25 +483,14 @@ impl Gen<'_, '_> {
             unreachable!("a list plan has a list kind")
         };
         // The interpreter takes a level for the list before reading it.
-        let ok = self.b.create_block();
-        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
-        self.b.switch_to_block(ok);
-        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let d1 = self.container_depth();
         // After the header: `n` elements of the IDL's type that fit (or none).
         let n = match self.protocol {
             Protocol::Binary => self.binary_list_header(f, elem, p, bounds, unknown),
             Protocol::Compact => self.compact_list_header(f, elem, bounds, unknown),
         };
-        let some = self.b.create_block();
-        let store = self.b.create_block();
-        self.b.append_block_param(store, I64);
-        let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
-        self.b.ins().brif(n, some, &[], store, &[BlockArg::Value(dangling)]);
-
-        self.b.switch_to_block(some);
         let stride = elem.size() as i64;
-        let bytes = self.b.ins().imul_imm_s(n, stride);
-        let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        let (arr, store) = self.alloc_elements(n, stride);
         match (p, super::ir::fixed_conv(self.protocol, elem, false)) {
             (Plan::ScalarList(_), Some((conv, width))) => self.read_fixed_scalars(conv, width, arr, n),
             (Plan::ScalarList(_), None) => self.read_varints(elem, arr, n),
@@ -509,6 +498,28 @@ impl Gen<'_, '_> {
         }
         self.b.ins().jump(store, &[BlockArg::Value(arr)]);
 
+        self.store_elements(store, n, f);
+    }
+
+    /// The array of a container of `n` elements of `stride` bytes: branches
+    /// to the returned block with an empty slice's pointer when `n` is 0,
+    /// else allocates it and leaves the builder there to fill it (and jump
+    /// to the block with it, for [`Gen::store_elements`]).
+    fn alloc_elements(&mut self, n: Value, stride: i64) -> (Value, Block) {
+        let some = self.b.create_block();
+        let store = self.b.create_block();
+        self.b.append_block_param(store, I64);
+        let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
+        self.b.ins().brif(n, some, &[], store, &[BlockArg::Value(dangling)]);
+        self.b.switch_to_block(some);
+        let bytes = self.b.ins().imul_imm_s(n, stride);
+        let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        (arr, store)
+    }
+
+    /// At `store` (from [`Gen::alloc_elements`]): the array and its count `n`
+    /// into field `f`'s slot.
+    fn store_elements(&mut self, store: Block, n: Value, f: &FieldLayout) {
         self.b.switch_to_block(store);
         let ptr = self.b.block_params(store)[0];
         self.store_slice(ptr, n, self.block, f.offset as i32);
@@ -583,26 +594,15 @@ impl Gen<'_, '_> {
     /// at least, and each value those of the later entries.
     fn read_map(&mut self, f: &FieldLayout, unknown: Block) {
         let ValueKind::Map(k, v) = &f.kind else { unreachable!("a map plan has a map kind") };
-        let ok = self.b.create_block();
-        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
-        self.b.switch_to_block(ok);
-        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let d1 = self.container_depth();
         let (kmin, vmin) = (min_size(self.protocol, k), min_size(self.protocol, v));
         // After the header: `n` entries of the IDL's types that fit (or none).
         let n = match self.protocol {
             Protocol::Binary => self.binary_map_header(f, k, v, kmin + vmin, unknown),
             Protocol::Compact => self.compact_map_header(f, k, v, kmin + vmin, unknown),
         };
-        let some = self.b.create_block();
-        let store = self.b.create_block();
-        self.b.append_block_param(store, I64);
-        let dangling = self.b.ins().iconst(I64, RawSlice::EMPTY.ptr as i64);
-        self.b.ins().brif(n, some, &[], store, &[BlockArg::Value(dangling)]);
-
-        self.b.switch_to_block(some);
         let el = EntryLayout::of(k, v);
-        let bytes = self.b.ins().imul_imm_s(n, el.stride as i64);
-        let arr = self.call_helper_ptr(Helpers::ALLOC, &[I64; 2], &[self.ctx, bytes]);
+        let (arr, store) = self.alloc_elements(n, el.stride as i64);
         let nests = matches!(**k, ValueKind::Struct(_)) || matches!(**v, ValueKind::Struct(_));
         let outer = nests.then(|| self.b.ins().load(I64, native(), self.ctx, DecodeCtx::RESERVED));
         let each = super::ir::elements(self.b, arr, n, el.stride as i64);
@@ -629,9 +629,7 @@ impl Gen<'_, '_> {
         }
         self.b.ins().jump(store, &[BlockArg::Value(arr)]);
 
-        self.b.switch_to_block(store);
-        let ptr = self.b.block_params(store)[0];
-        self.store_slice(ptr, n, self.block, f.offset as i32);
+        self.store_elements(store, n, f);
     }
 
     /// A list element or a map key or value of `kind` ([`is_entry`]) at
@@ -741,6 +739,15 @@ impl Gen<'_, '_> {
     }
 
     /// Returns `status` from this function unless it is `OK`.
+    /// Takes a level for a container (fails at depth 0, as the
+    /// interpreter); returns the depth its elements are read at.
+    fn container_depth(&mut self) -> Value {
+        let ok = self.b.create_block();
+        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        self.b.ins().iadd_imm_s(self.depth, -1)
+    }
+
     fn check_status(&mut self, status: Value) {
         super::ir::check_status(self.b, status);
     }

@@ -406,10 +406,7 @@ impl Gen<'_, '_> {
         let (ValueKind::List(elem) | ValueKind::Set(elem)) = &f.kind else {
             unreachable!("a list plan has a list kind")
         };
-        let ok = self.b.create_block();
-        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
-        self.b.switch_to_block(ok);
-        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let d1 = self.container_depth();
         let (arr, n) = self.load_slice(self.block, f.offset as i32);
         self.check_len(n);
         // The header, the list header and, for scalars, every element.
@@ -449,10 +446,7 @@ impl Gen<'_, '_> {
     /// themselves.
     fn write_map(&mut self, f: &FieldLayout) {
         let ValueKind::Map(k, v) = &f.kind else { unreachable!("a map plan has a map kind") };
-        let ok = self.b.create_block();
-        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
-        self.b.switch_to_block(ok);
-        let d1 = self.b.ins().iadd_imm_s(self.depth, -1);
+        let d1 = self.container_depth();
         let (arr, n) = self.load_slice(self.block, f.offset as i32);
         self.check_len(n);
         // The field header, the map header (Compact: a count and a type byte).
@@ -637,6 +631,15 @@ impl Gen<'_, '_> {
         self.b.def_var(self.buf, buf);
         self.b.def_var(self.pos, pos);
         self.b.def_var(self.cap, cap);
+    }
+
+    /// Takes a level for a container (fails at depth 0, as the
+    /// interpreter); returns the depth its elements are read at.
+    fn container_depth(&mut self) -> Value {
+        let ok = self.b.create_block();
+        self.b.ins().brif(self.depth, ok, &[], self.error, &[]);
+        self.b.switch_to_block(ok);
+        self.b.ins().iadd_imm_s(self.depth, -1)
     }
 
     fn check_status(&mut self, status: Value) {
