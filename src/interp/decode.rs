@@ -265,7 +265,7 @@ impl<'l, 'a, R: ProtocolReader<'a>> Decoder<'l, 'a, R> {
 
     /// Reads a field's value (the header matched `kind`'s wire type).
     #[inline]
-    fn read_value(&mut self, kind: &ValueKind, h: FieldHeader, slot: NonNull<u8>, depth: u32) -> Read {
+    pub fn read_value(&mut self, kind: &ValueKind, h: FieldHeader, slot: NonNull<u8>, depth: u32) -> Read {
         if let (ValueKind::Bool, Some(b)) = (kind, h.bool_value) {
             // SAFETY: a bool slot is one byte.
             unsafe { *slot.as_ptr() = b as u8 };

@@ -448,6 +448,7 @@ impl Jit {
             helpers: &HELPERS,
             copy_strings: u64::from(options.copy_strings),
             reserved: 0,
+            resume: 0,
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,

@@ -70,6 +70,9 @@ pub struct DecodeCtx {
     /// around each struct element of a list and each key and value of a map
     /// of structs; helpers start their decoder from it.
     pub reserved: usize,
+    /// Where [`Helpers::dispatch`] tells the decoder to continue (an index
+    /// of its jump table, see there).
+    pub resume: u32,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -83,6 +86,7 @@ impl DecodeCtx {
     pub(crate) const HELPERS: i32 = 48;
     pub(crate) const COPY_STRINGS: i32 = 56;
     pub(crate) const RESERVED: i32 = 64;
+    pub(crate) const RESUME: i32 = 72;
 }
 
 /// The context of an encode.
@@ -168,6 +172,18 @@ pub struct Helpers {
     /// `(dst, src, count, width) -> bytes`: what `varints_out` would write
     /// (`dst` unused), for sizers.
     pub varints_size: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
+    /// `(ctx, block, struct_id, next, depth) -> status`: the decoder's path
+    /// off its expected order. Reads field headers at `pos` (the last one
+    /// read was field `next - 1`'s, or none when `next` is 0: the base of a
+    /// Compact delta), keeping unknown fields, until the stop byte or a
+    /// field of the struct. A field whose value the decoder reads inline
+    /// but for scalars and strings (a struct or a container, see
+    /// `decode::reads_compiled`) is left to it, past its header; any other
+    /// is read here, the interpreter's way, and marked present in the block.
+    /// Sets `ctx.resume` to `j` (read field j's value), `n + j` (field j
+    /// was read: expect field j + 1) or `2n` (the stop byte was read), for
+    /// a struct of `n` fields.
+    pub dispatch: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
 }
 
 impl Helpers {
@@ -185,6 +201,7 @@ impl Helpers {
     pub(crate) const VARINTS_IN: i32 = 88;
     pub(crate) const VARINTS_OUT: i32 = 96;
     pub(crate) const VARINTS_SIZE: i32 = 104;
+    pub(crate) const DISPATCH: i32 = 112;
 }
 
 /// How [`Helpers::scalars`] converts each element. Every conversion is its
@@ -224,6 +241,7 @@ pub static HELPERS: Helpers = Helpers {
     varints_in: h_varints_in,
     varints_out: h_varints_out,
     varints_size: h_varints_size,
+    dispatch: h_dispatch,
 };
 
 /// Runs `f`, turning a panic into [`ERROR`] (a panic must not cross `extern "C"`).
@@ -310,6 +328,23 @@ extern "C" fn h_copy_bytes(ctx: *mut DecodeCtx, p: *const u8, len: u64) -> *cons
     }
 }
 
+/// The last record of the unknown-field list of `block` (null when empty):
+/// a rare path, and the lists are short.
+///
+/// # Safety
+/// `block` is a live block of `layout`'s type.
+unsafe fn unknown_tail(layout: &crate::layout::StructLayout, block: *mut u8) -> *mut UnknownField {
+    // SAFETY: the caller guarantees `block` is a block of `layout`, whose
+    // unknown list holds records of this arena (or null).
+    unsafe {
+        let mut tail: *mut UnknownField = *(block.add(layout.unknown_offset) as *mut *mut UnknownField);
+        while !tail.is_null() && !(*tail).next.is_null() {
+            tail = (*tail).next as *mut UnknownField;
+        }
+        tail
+    }
+}
+
 extern "C" fn h_unknown(ctx: *mut DecodeCtx, block: *mut u8, id: u64, t: u64, field: u64, depth: u64) -> i32 {
     struct Unknown {
         block: *mut u8,
@@ -333,12 +368,7 @@ extern "C" fn h_unknown(ctx: *mut DecodeCtx, block: *mut u8, id: u64, t: u64, fi
             unsafe {
                 let layout = (*(*ctx).layouts).get(StructId(self.id as u32));
                 let block = NonNull::new_unchecked(self.block);
-                // Find the tail of the block's unknown list (rare path; lists are short).
-                let mut tail: *mut UnknownField =
-                    *(block.as_ptr().add(layout.unknown_offset) as *mut *mut UnknownField);
-                while !tail.is_null() && !(*tail).next.is_null() {
-                    tail = (*tail).next as *mut UnknownField;
-                }
+                let mut tail = unknown_tail(layout, self.block);
                 match d.keep_unknown(layout, block, &mut tail, h, self.depth as u32) {
                     Ok(()) => {
                         (*ctx).pos = d.r.pos();
@@ -381,6 +411,70 @@ extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index
     // SAFETY: generated code passes its live context, a block of type `id`
     // and one of its field indexes.
     unsafe { with_decoder(ctx, FieldInterp { block, id, index, depth }) }
+}
+
+extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, next: u64, depth: u64) -> i32 {
+    struct Dispatch {
+        block: *mut u8,
+        id: u64,
+        next: u64,
+        depth: u64,
+    }
+    impl ReadWith for Dispatch {
+        unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
+            // SAFETY: the context is live; `block` is a block of type `id`
+            // and `next` at most its field count (a constant of its decoder).
+            unsafe {
+                let layouts = &*(*ctx).layouts;
+                let layout = layouts.get(StructId(self.id as u32));
+                let n = layout.fields.len() as u32;
+                let next = self.next as usize;
+                d.r.continue_struct(if next == 0 { 0 } else { layout.fields[next - 1].id });
+                let base = self.block;
+                let mut tail: *mut UnknownField = std::ptr::null_mut();
+                loop {
+                    let Ok(h) = d.r.field_header() else { return ERROR };
+                    if h.ttype == crate::wire::ttype::STOP {
+                        (*ctx).pos = d.r.pos();
+                        (*ctx).resume = 2 * n;
+                        return OK;
+                    }
+                    if let Some(j) = layout.field_index(h.id) {
+                        let f = &layout.fields[j];
+                        if f.ttype == h.ttype {
+                            if super::decode::reads_compiled(layouts, f) {
+                                (*ctx).pos = d.r.pos();
+                                (*ctx).resume = j as u32;
+                                return OK;
+                            }
+                            let start = d.r.pos();
+                            let slot = NonNull::new_unchecked(base.add(f.offset));
+                            match d.read_value(&f.kind, h, slot, self.depth as u32) {
+                                Ok(true) => {
+                                    *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
+                                    (*ctx).pos = d.r.pos();
+                                    (*ctx).resume = n + j as u32;
+                                    return OK;
+                                }
+                                Ok(false) => d.r.set_pos(start),
+                                Err(_) => return ERROR,
+                            }
+                        }
+                    }
+                    if tail.is_null() {
+                        tail = unknown_tail(layout, base);
+                    }
+                    let block = NonNull::new_unchecked(base);
+                    if d.keep_unknown(layout, block, &mut tail, h, self.depth as u32).is_err() {
+                        return ERROR;
+                    }
+                }
+            }
+        }
+    }
+    // SAFETY: generated code passes its live context, a block of type `id`
+    // and a field index of it.
+    unsafe { with_decoder(ctx, Dispatch { block, id, next, depth }) }
 }
 
 extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {
@@ -676,6 +770,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, resume) as i32, DecodeCtx::RESUME);
         // `protocol` is read by helpers only (generated code is compiled per
         // protocol), so it has no constant; it stays last.
         assert_eq!(std::mem::offset_of!(DecodeCtx, protocol), std::mem::size_of::<DecodeCtx>() - 8);
@@ -699,5 +794,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(Helpers, varints_in) as i32, Helpers::VARINTS_IN);
         assert_eq!(std::mem::offset_of!(Helpers, varints_out) as i32, Helpers::VARINTS_OUT);
         assert_eq!(std::mem::offset_of!(Helpers, varints_size) as i32, Helpers::VARINTS_SIZE);
+        assert_eq!(std::mem::offset_of!(Helpers, dispatch) as i32, Helpers::DISPATCH);
     }
 }

@@ -59,6 +59,8 @@ impl<'a> ProtocolReader<'a> for BinaryReader<'a> {
     }
     #[inline]
     fn struct_end(&mut self, _: i16) {}
+    #[inline]
+    fn continue_struct(&mut self, _: i16) {}
 
     #[inline]
     fn field_header(&mut self) -> Result<super::FieldHeader, DecodeError> {

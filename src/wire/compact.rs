@@ -204,6 +204,10 @@ impl<'a> ProtocolReader<'a> for CompactReader<'a> {
     fn struct_end(&mut self, saved: i16) {
         self.last_id = saved;
     }
+    #[inline]
+    fn continue_struct(&mut self, last_id: i16) {
+        self.last_id = last_id;
+    }
 
     #[inline]
     fn field_header(&mut self) -> Result<FieldHeader, DecodeError> {

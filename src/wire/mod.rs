@@ -117,6 +117,10 @@ pub trait ProtocolReader<'a>: Sized {
     fn struct_begin(&mut self) -> i16;
     /// Ends a struct.
     fn struct_end(&mut self, saved: i16);
+    /// Continues reading the fields of a struct whose last field header
+    /// had id `last_id` (0: none yet), as when another reader read them
+    /// (Compact: the base of the next header's delta).
+    fn continue_struct(&mut self, last_id: i16);
     /// Reads a field header or the stop byte.
     fn field_header(&mut self) -> Result<FieldHeader, DecodeError>;
     /// Reads a bool element of a container (fields use their header's value in Compact).

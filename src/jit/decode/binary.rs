@@ -10,10 +10,11 @@ use super::{Bounds, Gen, Plan, native};
 use crate::layout::{FieldLayout, ValueKind};
 
 impl Gen<'_, '_> {
-    /// `check_k`: jumps to `hit` with field k's header consumed when the next
-    /// 3 bytes are its header, else to `miss`. One bounds check covers the
-    /// header and a fixed-size value (or a string's or list's length).
-    pub(super) fn binary_expect_header(&mut self, k: usize, p: Plan, hit: Block, miss: Block) {
+    /// `check_k`: goes on with field k's header consumed when the next 3
+    /// bytes are its header, else jumps to `miss(k)`. One bounds check
+    /// covers the header and a fixed-size value (or a string's or list's
+    /// length).
+    pub(super) fn binary_expect_header(&mut self, k: usize, p: Plan, miss: Block) {
         let f = &self.layout.fields[k];
         let need = 3 + match p {
             Plan::Scalar(size) => i64::from(size),
@@ -21,7 +22,7 @@ impl Gen<'_, '_> {
             Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
             Plan::Struct(_) | Plan::Map | Plan::Interp => 1,
         };
-        let (pos, addr) = self.have_or(need, miss);
+        let (pos, addr) = self.have_or(need, miss, k);
         // The 3 header bytes, as a little-endian word (no byte swap), against a constant.
         let word = self.b.ins().load(I32, native(), addr, 0);
         let hdr = self.b.ins().band_imm_s(word, 0x00ff_ffff);
@@ -30,25 +31,10 @@ impl Gen<'_, '_> {
         let same = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
         let after = self.b.ins().iadd_imm_s(pos, 3);
         let consume = self.b.create_block();
-        self.b.ins().brif(same, consume, &[], miss, &[]);
+        let at = self.field_arg(k);
+        self.b.ins().brif(same, consume, &[], miss, &[at]);
         super::super::ir::enter(self.b, consume);
         self.b.def_var(self.pos, after);
-        self.b.ins().jump(hit, &[]);
-    }
-
-    /// `dispatch`, after a non-stop type byte `t` at `addr`: reads the id and
-    /// consumes the header; returns (type, id).
-    pub(super) fn binary_dispatch_header(&mut self, addr: Value, t: Value) -> (Value, Value) {
-        let pos = self.b.use_var(self.pos);
-        let end = self.b.ins().iadd_imm_s(pos, 3);
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
-        let have3 = self.b.create_block();
-        self.b.ins().brif(short, self.error, &[], have3, &[]);
-        self.b.switch_to_block(have3);
-        let id = self.load_be(I16, addr, 1);
-        let id = self.b.ins().uextend(I64, id);
-        self.b.def_var(self.pos, end);
-        (t, id)
     }
 
     /// A big-endian scalar of `kind` at `pos`, stored natively at `dst + off`.

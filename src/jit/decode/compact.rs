@@ -57,13 +57,13 @@ pub(in crate::jit) fn header_bytes(f: &FieldLayout, prev: i16) -> Vec<u8> {
 }
 
 impl Gen<'_, '_> {
-    /// `check_k`: jumps to `hit` with field k's header consumed when the next
-    /// bytes are its header, else to `miss`. Before `check_k` the last header
+    /// `check_k`: goes on with field k's header consumed when the next bytes
+    /// are its header, else jumps to `miss(k)`. Before `check_k` the last header
     /// read was always field k-1's (0 for k = 0: the start of the struct), so
     /// the expected header is a constant. One bounds check covers the header
     /// and the bytes the fast path reads (a fixed-size value or a varint's
     /// first byte).
-    pub(super) fn compact_expect_header(&mut self, k: usize, p: Plan, hit: Block, miss: Block) {
+    pub(super) fn compact_expect_header(&mut self, k: usize, p: Plan, miss: Block) {
         let f = &self.layout.fields[k];
         let prev = if k == 0 { 0 } else { self.layout.fields[k - 1].id };
         let hdr = header_bytes(f, prev);
@@ -73,7 +73,7 @@ impl Gen<'_, '_> {
             (Plan::Scalar(_), ValueKind::Double) => 8,
             _ => 1,
         };
-        let (pos, addr) = self.have_or(hdr.len() as i64 + value_min, miss);
+        let (pos, addr) = self.have_or(hdr.len() as i64 + value_min, miss, k);
         let word = self.load_le_prefix(addr, hdr.len());
         let expected = hdr.iter().rev().fold(0i64, |acc, &b| (acc << 8) | i64::from(b));
         // A bool's two headers differ only in the type, the low byte: true,
@@ -87,47 +87,12 @@ impl Gen<'_, '_> {
             (same, self.b.ins().iconst(I64, i64::from(to_compact(f.ttype))))
         };
         let consume = self.b.create_block();
-        self.b.ins().brif(same, consume, &[], miss, &[]);
+        let at = self.field_arg(k);
+        self.b.ins().brif(same, consume, &[], miss, &[at]);
         super::super::ir::enter(self.b, consume);
         let after = self.b.ins().iadd_imm_s(pos, hdr.len() as i64);
         self.b.def_var(self.pos, after);
-        let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
-        self.b.def_var(self.last, id);
         self.b.def_var(self.nibble, nibble);
-        self.b.ins().jump(hit, &[]);
-    }
-
-    /// `dispatch`, after a non-stop header byte `t` at `pos`: consumes the
-    /// header and returns (type nibble, id). The id is the last one plus the
-    /// delta (u16 arithmetic, as the reader's `i16::wrapping_add`), or a
-    /// zigzag varint of at most 0xffff when the delta is 0.
-    pub(super) fn compact_dispatch_header(&mut self, t: Value) -> (Value, Value) {
-        let nibble = self.b.ins().band_imm_s(t, 0x0f);
-        let delta = self.b.ins().ushr_imm_s(t, 4);
-        self.advance(1);
-        let short = self.b.create_block();
-        let long = self.b.create_block();
-        let joined = self.b.create_block();
-        self.b.append_block_param(joined, I64);
-        self.b.ins().brif(delta, short, &[], long, &[]);
-
-        self.b.switch_to_block(short);
-        let last = self.b.use_var(self.last);
-        let id = self.b.ins().iadd(last, delta);
-        let id = self.b.ins().band_imm_s(id, 0xffff);
-        self.b.ins().jump(joined, &[BlockArg::Value(id)]);
-
-        self.b.switch_to_block(long);
-        let v = self.varint(None, 0xffff);
-        let id = self.unzigzag(v);
-        let id = self.b.ins().band_imm_s(id, 0xffff);
-        self.b.ins().jump(joined, &[BlockArg::Value(id)]);
-
-        self.b.switch_to_block(joined);
-        let id = self.b.block_params(joined)[0];
-        self.b.def_var(self.last, id);
-        self.b.def_var(self.nibble, nibble);
-        (nibble, id)
     }
 
     /// Whether the type nibble `code` (of a field header or a list header)
@@ -150,10 +115,6 @@ impl Gen<'_, '_> {
 
     /// A scalar of `kind` at `pos` (not a bool field), stored natively at `dst + off`.
     pub(super) fn compact_scalar(&mut self, kind: &ValueKind, dst: Value, off: i32, bounds: Bounds) {
-        let slow = match bounds {
-            Bounds::Header { slow } => Some(slow),
-            Bounds::Unchecked => None,
-        };
         let checked = !matches!(bounds, Bounds::Unchecked);
         match kind {
             ValueKind::Bool | ValueKind::I8 | ValueKind::Double => {
@@ -183,19 +144,19 @@ impl Gen<'_, '_> {
                 self.advance(size);
             }
             ValueKind::I16 => {
-                let v = self.varint(slow, 0xffff);
+                let v = self.varint(checked, 0xffff);
                 let v = self.unzigzag(v);
                 let v = self.b.ins().ireduce(I16, v);
                 self.b.ins().store(native(), v, dst, off);
             }
             ValueKind::I32 | ValueKind::Enum(_) => {
-                let v = self.varint(slow, 0xffff_ffff);
+                let v = self.varint(checked, 0xffff_ffff);
                 let v = self.unzigzag(v);
                 let v = self.b.ins().ireduce(I32, v);
                 self.b.ins().store(native(), v, dst, off);
             }
             _ => {
-                let v = self.varint(slow, u64::MAX);
+                let v = self.varint(checked, u64::MAX);
                 let v = self.unzigzag(v);
                 self.b.ins().store(native(), v, dst, off);
             }
@@ -204,11 +165,7 @@ impl Gen<'_, '_> {
 
     /// A string's varint length at `pos` (at most `i32::MAX`); `pos` moves past it.
     pub(super) fn compact_len(&mut self, bounds: Bounds) -> Value {
-        let slow = match bounds {
-            Bounds::Header { slow } => Some(slow),
-            Bounds::Unchecked => None,
-        };
-        self.varint(slow, i32::MAX as u64)
+        self.varint(!matches!(bounds, Bounds::Unchecked), i32::MAX as u64)
     }
 
     /// A list header at `pos`: returns the count, with the builder where the
@@ -238,7 +195,7 @@ impl Gen<'_, '_> {
         let is_long = self.b.ins().icmp_imm_s(IntCC::Equal, size, 15);
         self.b.ins().brif(is_long, long, &[], counted, &[BlockArg::Value(size)]);
         self.b.switch_to_block(long);
-        let n = self.varint(None, i32::MAX as u64);
+        let n = self.varint(false, i32::MAX as u64);
         self.b.ins().jump(counted, &[BlockArg::Value(n)]);
 
         self.b.switch_to_block(counted);
@@ -289,7 +246,7 @@ impl Gen<'_, '_> {
         unknown: Block,
     ) -> Value {
         let start = self.b.use_var(self.pos);
-        let n = self.varint(None, i32::MAX as u64);
+        let n = self.varint(false, i32::MAX as u64);
         let some = self.b.create_block();
         let ready = self.b.create_block();
         self.b.ins().brif(n, some, &[], ready, &[]);
@@ -313,25 +270,30 @@ impl Gen<'_, '_> {
     /// bytes, the 10th at most 1, and at most `max`, else the decode fails.
     /// `pos` moves past it.
     ///
-    /// With `slow`, the first byte is known to be in the input and only a
-    /// one-byte varint is read here (no range check needed: `max` ≥ 0x7f);
-    /// a longer one jumps to `slow` with `pos` unchanged. Without, a varint
-    /// of up to 8 bytes with 8 bytes of input left is read without a branch
-    /// on its length ([`Gen::packed_varint`]); otherwise (near the end of
-    /// the input, or 9 and 10 bytes) byte by byte, each checked before it is
-    /// read.
-    fn varint(&mut self, slow: Option<Block>, max: u64) -> Value {
+    /// A varint of at most `max`. With `first_checked`, its first byte is
+    /// known to be in the input (checked with the field header), and a
+    /// one-byte varint is read at once (no range check needed: `max` ≥
+    /// 0x7f). Otherwise, or when it is longer, a varint of up to 8 bytes
+    /// with 8 bytes of input left is read without a branch on its length
+    /// ([`Gen::packed_varint`]); else (near the end of the input, or 9 and
+    /// 10 bytes) byte by byte, each checked before it is read.
+    fn varint(&mut self, first_checked: bool, max: u64) -> Value {
         debug_assert!(max >= 0x7f);
         let pos = self.b.use_var(self.pos);
         let addr = self.b.ins().iadd(self.buf, pos);
-        if let Some(slow) = slow {
+        let out = self.b.create_block();
+        self.b.append_block_param(out, I64);
+        if first_checked {
             let b0 = self.b.ins().uload8(I64, native(), addr, 0);
             let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
             let single = self.b.create_block();
-            self.b.ins().brif(one, single, &[], slow, &[]);
+            let longer = self.b.create_block();
+            self.b.ins().brif(one, single, &[], longer, &[]);
             self.b.switch_to_block(single);
-            self.advance(1);
-            return b0;
+            let p1 = self.b.ins().iadd_imm_s(pos, 1);
+            self.b.def_var(self.pos, p1);
+            self.b.ins().jump(out, &[BlockArg::Value(b0)]);
+            self.b.switch_to_block(longer);
         }
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
@@ -366,11 +328,12 @@ impl Gen<'_, '_> {
         let v = self.b.block_params(done)[0];
         if max != u64::MAX {
             let over = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, v, max as i64);
-            let fine = self.b.create_block();
-            self.b.ins().brif(over, self.error, &[], fine, &[]);
-            self.b.switch_to_block(fine);
+            self.b.ins().brif(over, self.error, &[], out, &[BlockArg::Value(v)]);
+        } else {
+            self.b.ins().jump(out, &[BlockArg::Value(v)]);
         }
-        v
+        self.b.switch_to_block(out);
+        self.b.block_params(out)[0]
     }
 
     /// The varint at `pos` from `word`, its next 8 input bytes (little-endian):

@@ -36,6 +36,30 @@ impl Gen<'_, '_> {
         self.advance(3);
     }
 
+    /// Optional scalar field `f`, without a branch: its header and value are
+    /// written at `pos` whether or not it is set (the capacity of its run
+    /// of scalars was checked for all of them set), and `pos` moves past
+    /// them only when it is set. Fewer blocks to compile, no branch to
+    /// mispredict on sparse structs.
+    pub(super) fn binary_optional_scalar(&mut self, f: &FieldLayout) {
+        let pos = self.b.use_var(self.pos);
+        if !self.measure {
+            let buf = self.b.use_var(self.buf);
+            let at = self.b.ins().iadd(buf, pos);
+            let t = self.b.ins().iconst(I8, i64::from(f.ttype));
+            self.b.ins().store(native(), t, at, 0);
+            let id = self.b.ins().iconst(I16, i64::from(f.id.swap_bytes()));
+            self.b.ins().store(native(), id, at, 1);
+            self.binary_scalar_at(&f.kind, self.block, f.offset as i32, at, 3);
+        }
+        let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
+        let bit = self.b.ins().ushr_imm_s(word, (f.index % 64) as i64);
+        let bit = self.b.ins().band_imm_s(bit, 1);
+        let step = self.b.ins().imul_imm_s(bit, 3 + scalar_size(&f.kind));
+        let end = self.b.ins().iadd(pos, step);
+        self.b.def_var(self.pos, end);
+    }
+
     /// The scalar of `kind` at `src + src_off`, big-endian at `pos` (capacity checked).
     pub(super) fn binary_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32) {
         if self.measure {
@@ -43,30 +67,35 @@ impl Gen<'_, '_> {
         }
         let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
+        self.binary_scalar_at(kind, src, src_off, at, 0);
+        self.advance(scalar_size(kind));
+    }
+
+    /// The scalar of `kind` at `src + src_off`, big-endian at `at + off`.
+    fn binary_scalar_at(&mut self, kind: &ValueKind, src: Value, src_off: i32, at: Value, off: i32) {
         match kind {
             ValueKind::Bool => {
                 let v = self.b.ins().load(I8, native(), src, src_off);
                 let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
-                self.b.ins().store(native(), nz, at, 0);
+                self.b.ins().store(native(), nz, at, off);
             }
             ValueKind::I8 => {
                 let v = self.b.ins().load(I8, native(), src, src_off);
-                self.b.ins().store(native(), v, at, 0);
+                self.b.ins().store(native(), v, at, off);
             }
             ValueKind::I16 => {
                 let v = self.b.ins().load(I16, native(), src, src_off);
-                self.store_be(v, at, 0);
+                self.store_be(v, at, off);
             }
             ValueKind::I32 | ValueKind::Enum(_) => {
                 let v = self.b.ins().load(I32, native(), src, src_off);
-                self.store_be(v, at, 0);
+                self.store_be(v, at, off);
             }
             _ => {
                 let v = self.b.ins().load(I64, native(), src, src_off);
-                self.store_be(v, at, 0);
+                self.store_be(v, at, off);
             }
         }
-        self.advance(scalar_size(kind));
     }
 
     /// A length `n` (at most `i32::MAX`, checked) as a big-endian `i32` at `pos`.

@@ -197,11 +197,16 @@ impl Gen<'_, '_> {
             if run_at(k) {
                 self.ensure_const(run(k));
             }
+            let required = f.requiredness == Requiredness::Required;
+            if self.protocol == Protocol::Binary && !required && fixed[k].is_some() {
+                // Its header is a constant whatever comes before it (unlike Compact's).
+                self.binary_optional_scalar(f);
+                continue;
+            }
             let set = self.b.create_block();
             let next = self.b.create_block();
             let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
             let bit = self.b.ins().band_imm_s(word, f.presence_mask() as i64);
-            let required = f.requiredness == Requiredness::Required;
             let unset = if required { self.error } else { next };
             self.b.ins().brif(bit, set, &[], unset, &[]);
             super::ir::enter(self.b, set);
