@@ -5,8 +5,9 @@
 //! `payloads/`, which the peer comparison in `benches/peers/codec/` shares), in
 //! both protocols. Named `<engine>/<payload>/<op>/<protocol>`, with
 //! throughput in bytes of the encoding, so criterion reports MB/s beside
-//! ns/op. `jit/compile/<type>` times compiling one type from scratch (a
-//! fresh JIT each iteration, so module creation is included).
+//! ns/op. `jit/compile/<type>/<routines>` times compiling one type from
+//! scratch (a fresh JIT each iteration, so module creation is included): its
+//! Binary decoder, its Binary encoder, both, or both in both protocols.
 //!
 //! Decoding aliases strings into the input (the default); encoding appends to
 //! a buffer that is reused (cleared) between iterations, as a server's write
@@ -90,25 +91,28 @@ fn codec(c: &mut Criterion) {
         }
     }
     assert_eq!(jit.stats().decode_fallbacks + jit.stats().encode_fallbacks, 0, "the compiled code served every call");
-    // A new JIT each time: `binary` is what a first call pays (one protocol, as the codec
-    // compiles lazily), `both` what compiling ahead of time pays.
+    // A new JIT each time: `decoder` and `encoder` are what a first decode and a first
+    // encode pay (the codec compiles one protocol and one direction at a time),
+    // `binary` both routines, `both` both routines in both protocols (ahead of time).
     let mut group = c.benchmark_group("jit/compile");
+    type Compile = fn(&Jit, StructId) -> Result<bool, thriftjit::jit::JitError>;
+    let ways: [(&str, Compile); 4] = [
+        ("decoder", |j, t| j.ensure_decoder_for(t, Protocol::Binary)),
+        ("encoder", |j, t| j.ensure_encoder_for(t, Protocol::Binary)),
+        ("binary", |j, t| j.ensure_for(t, Protocol::Binary)),
+        ("both", |j, t| j.ensure(t)),
+    ];
     for ty_name in ["Wide20", "Simple", "Nesting"] {
         let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
-        group.bench_function(format!("{ty_name}/binary"), |b| {
-            b.iter(|| {
-                let jit = Jit::new(layouts.clone()).expect("a JIT");
-                jit.ensure_for(ty, Protocol::Binary).expect("compiles");
-                jit.stats().code_bytes
-            })
-        });
-        group.bench_function(format!("{ty_name}/both"), |b| {
-            b.iter(|| {
-                let jit = Jit::new(layouts.clone()).expect("a JIT");
-                jit.ensure(ty).expect("compiles");
-                jit.stats().code_bytes
-            })
-        });
+        for (way, compile) in ways {
+            group.bench_function(format!("{ty_name}/{way}"), |b| {
+                b.iter(|| {
+                    let jit = Jit::new(layouts.clone()).expect("a JIT");
+                    assert!(compile(&jit, ty).expect("compiles"));
+                    jit.stats().code_bytes
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::interp::{self, DecodeOptions};
-use crate::jit::{Jit, JitError, JitStats};
+use crate::jit::{self, Jit, JitError, JitStats};
 use crate::layout::Layouts;
 use crate::schema::{Schema, StructId};
 use crate::value::{Message, StructRef};
@@ -31,6 +31,13 @@ pub enum EngineChoice {
     Interp,
     /// The JIT where it applies (as `Auto`, but [`Codec::new`] fails when no JIT can be created).
     Jit,
+}
+
+/// Which routine of a type a call needs.
+#[derive(Clone, Copy)]
+enum Direction {
+    Decode,
+    Encode,
 }
 
 /// The engine that served (or would serve) a type.
@@ -135,7 +142,20 @@ impl Codec {
         }
     }
 
-    /// The engine that serves `ty` in `protocol`, compiling it if needed.
+    /// The JIT, when it serves `ty` in `protocol` for `direction`, with that
+    /// routine compiled (a first call compiles it, for that protocol and
+    /// direction only).
+    fn jit_for(&self, ty: StructId, protocol: Protocol, direction: Direction) -> Option<&Arc<Jit>> {
+        let j = self.jit.as_ref()?;
+        let compiled = match direction {
+            Direction::Decode => j.ensure_decoder_for(ty, protocol),
+            Direction::Encode => j.ensure_encoder_for(ty, protocol),
+        };
+        matches!(compiled, Ok(true)).then_some(j)
+    }
+
+    /// The engine that serves `ty` in `protocol`, compiling its decoder and
+    /// encoder if needed.
     pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {
         match (&self.jit, protocol) {
             // A first call compiles the type for its own protocol only.
@@ -166,7 +186,7 @@ impl Codec {
         protocol: Protocol,
         input: &Bytes,
     ) -> Result<(Message, usize), DecodeError> {
-        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit) {
+        if let Some(j) = self.jit_for(ty, protocol, Direction::Decode) {
             self.jit_calls.fetch_add(1, Ordering::Relaxed);
             return j.decode(ty, protocol, input, &self.config.decode);
         }
@@ -188,7 +208,7 @@ impl Codec {
     /// An [`EncodeError`] (required field unset, union with several fields, value too long).
     pub fn encode(&self, message: &StructRef<'_>, protocol: Protocol, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let ty = message.layout().id;
-        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit)
+        if let Some(j) = self.jit_for(ty, protocol, Direction::Encode)
             && std::ptr::eq(message.layouts_ref(), &**j.layouts())
         {
             self.jit_calls.fetch_add(1, Ordering::Relaxed);
@@ -224,8 +244,9 @@ impl Codec {
     /// # Errors
     /// As [`Codec::encode`].
     pub fn encoded_size(&self, message: &StructRef<'_>, protocol: Protocol) -> Result<usize, EncodeError> {
-        let ty = message.layout().id;
-        if let (Engine::Jit, Some(j)) = (self.engine_for(ty, protocol), &self.jit)
+        // The JIT compiles the type's sizer on its first use (not its encoder).
+        if let Some(j) = &self.jit
+            && jit::accepts(message.layout())
             && std::ptr::eq(message.layouts_ref(), &**j.layouts())
         {
             self.jit_calls.fetch_add(1, Ordering::Relaxed);

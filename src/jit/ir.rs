@@ -109,19 +109,6 @@ pub(crate) fn add_imm(b: &mut FunctionBuilder<'_>, v: Value, n: i64) -> Value {
     b.ins().iadd_imm_s(v, n)
 }
 
-/// `v | n`, a constant when `v` is one (as the presence bits are before the
-/// first field), which nothing folds when Cranelift's optimizer is off.
-pub(crate) fn or_imm(b: &mut FunctionBuilder<'_>, v: Value, n: i64) -> Value {
-    let dfg = &b.func.dfg;
-    if let ValueDef::Result(inst, 0) = dfg.value_def(v)
-        && let InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } = dfg.insts[inst]
-        && dfg.value_type(v) == I64
-    {
-        return b.ins().iconst(I64, imm.bits() | n);
-    }
-    b.ins().bor_imm_s(v, n)
-}
-
 /// Returns `status` from the generated function unless it is zero (`OK`).
 pub(crate) fn check_status(b: &mut FunctionBuilder<'_>, status: Value) {
     let ok = b.create_block();

@@ -55,9 +55,13 @@
 //!
 //! # Lifetimes
 //! One [`Jit`] (one `JITModule`) per [`Layouts`], i.e. per loaded schema
-//! generation. Types are compiled lazily on first use in a protocol, with
-//! every struct type they reach, for that protocol ([`Jit::ensure_for`]; or
-//! for both ahead of time, [`Jit::ensure`]), under a lock, in one batch with
+//! generation. Routines are compiled lazily, on first use in a protocol and
+//! a direction, with those of every struct type they reach: a first decode
+//! compiles decoders ([`Jit::ensure_decoder_for`]), a first encode encoders
+//! ([`Jit::ensure_encoder_for`]), a first [`Jit::encoded_size`] sizers; so a
+//! server compiles its requests' decoders and its responses' encoders, and
+//! a first call pays for one routine per type. Or everything ahead of time
+//! ([`Jit::ensure`], [`Jit::compile_all`]). Compiling happens under a lock, in one batch with
 //! one finalization; function pointers are then published through atomics (one
 //! table per protocol and direction) and read lock-free. The module's memory
 //! is freed when the `Jit` is dropped, which happens when the last `Codec` of
@@ -112,8 +116,8 @@ pub fn accepts(layout: &StructLayout) -> bool {
 /// Counters of the JIT, for `thriftjit inspect` and the engine's statistics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JitStats {
-    /// Struct types compiled, counted once per protocol compiled for (each is a decoder
-    /// and an encoder).
+    /// Struct types whose decoder was compiled, counted once per protocol
+    /// compiled for.
     pub types_compiled: u64,
     /// Compilation batches (one finalization each).
     pub batches: u64,
@@ -246,10 +250,9 @@ impl Jit {
         PROTOCOLS.iter().all(|&p| self.is_compiled_for(ty, p))
     }
 
-    /// True when `ty` is compiled for `protocol`.
+    /// True when the decoder and the encoder of `ty` are compiled for `protocol`.
     pub fn is_compiled_for(&self, ty: StructId, protocol: Protocol) -> bool {
-        // Published last for each type and protocol: when it is there, so is the encoder.
-        !self.decode_fns[table(protocol)][ty.0 as usize].load(Ordering::Acquire).is_null()
+        self.has(&[Kind::Decode, Kind::Encode], ty, protocol)
     }
 
     /// Compiles `ty` and every type it reaches for every protocol, unless already done
@@ -267,14 +270,35 @@ impl Jit {
         Ok(true)
     }
 
-    /// Compiles `ty` and every type it reaches for `protocol` only, unless already done:
-    /// what a first call in one protocol pays (half the work of [`Jit::ensure`]).
-    /// Returns false when the JIT declines the type.
+    /// Compiles the decoder and the encoder of `ty` and of every type it
+    /// reaches for `protocol` only, unless already done (half the work of
+    /// [`Jit::ensure`]). Returns false when the JIT declines the type.
     ///
     /// # Errors
     /// As [`Jit::ensure`].
     pub fn ensure_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
         self.compile(ty, protocol, &[Kind::Decode, Kind::Encode])
+    }
+
+    /// Compiles the decoder of `ty` and of every type it reaches for
+    /// `protocol`, unless already done: what a first decode pays (a server
+    /// decodes its requests and encodes its responses, and compiles no
+    /// more than that). Returns false when the JIT declines the type.
+    ///
+    /// # Errors
+    /// As [`Jit::ensure`].
+    pub fn ensure_decoder_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
+        self.compile(ty, protocol, &[Kind::Decode])
+    }
+
+    /// Compiles the encoder of `ty` and of every type it reaches for
+    /// `protocol`, unless already done: what a first encode pays. Returns
+    /// false when the JIT declines the type.
+    ///
+    /// # Errors
+    /// As [`Jit::ensure`].
+    pub fn ensure_encoder_for(&self, ty: StructId, protocol: Protocol) -> Result<bool, JitError> {
+        self.compile(ty, protocol, &[Kind::Encode])
     }
 
     /// Compiles the sizer of `ty` (and of every type it reaches) for
@@ -298,9 +322,9 @@ impl Jit {
         &tables[table(protocol)]
     }
 
-    /// True when `kinds[0]`, the routine published last, is compiled for `ty`.
+    /// True when every routine of `kinds` is compiled for `ty`.
     fn has(&self, kinds: &[Kind], ty: StructId, protocol: Protocol) -> bool {
-        !self.fns(kinds[0], protocol)[ty.0 as usize].load(Ordering::Acquire).is_null()
+        kinds.iter().all(|&k| !self.fns(k, protocol)[ty.0 as usize].load(Ordering::Acquire).is_null())
     }
 
     /// Compiles the routines `kinds` of `ty` and of every type it reaches
@@ -327,7 +351,7 @@ impl Jit {
         let mut code = 0u64;
         for &t in &batch {
             let layout = self.layouts.get(t);
-            for &kind in kinds {
+            for &kind in kinds.iter().filter(|&&k| !self.has(&[k], t, protocol)) {
                 let sig = decode::signature(call_conv);
                 let name = format!("{}_{}_{}", kind.prefix(), protocol.name(), t.0);
                 let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
@@ -347,15 +371,13 @@ impl Jit {
             }
         }
         module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
-        // Publish children before the requested type (its code calls theirs) and, per
-        // type, `kinds[0]` (the decoder, which `is_compiled_for` reads) last.
+        // Publish children before the requested type (its code calls theirs).
         for &(t, kind, id) in ids.iter().rev() {
             let f = module.get_finalized_function(id) as *mut u8;
             self.fns(kind, protocol)[t.0 as usize].store(f, Ordering::Release);
         }
-        if kinds.contains(&Kind::Decode) {
-            self.types_compiled.fetch_add(batch.len() as u64, Ordering::Relaxed);
-        }
+        let decoders = ids.iter().filter(|(_, k, _)| *k == Kind::Decode).count();
+        self.types_compiled.fetch_add(decoders as u64, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
         self.compile_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.code_bytes.fetch_add(code, Ordering::Relaxed);
@@ -373,8 +395,8 @@ impl Jit {
         Ok(())
     }
 
-    /// `ty` first, then every accepted struct type it reaches whose routines
-    /// `kinds` are not yet compiled for `protocol`.
+    /// `ty` first, then every accepted struct type it reaches that lacks one
+    /// of the routines `kinds` for `protocol`.
     fn closure(&self, ty: StructId, protocol: Protocol, kinds: &[Kind]) -> Vec<StructId> {
         let mut out = vec![ty];
         let mut seen = vec![false; self.layouts.all().len()];
@@ -413,7 +435,7 @@ impl Jit {
         match self.decode_compiled(ty, protocol, input, options) {
             Some(done) => Ok(done),
             None => {
-                if self.is_compiled_for(ty, protocol) {
+                if self.has(&[Kind::Decode], ty, protocol) {
                     self.decode_fallbacks.fetch_add(1, Ordering::Relaxed);
                 }
                 interp::decode_prefix(&self.layouts, ty, protocol, input, options)
@@ -449,6 +471,7 @@ impl Jit {
             copy_strings: u64::from(options.copy_strings),
             reserved: 0,
             resume: 0,
+            zeros: 0,
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,
@@ -479,7 +502,7 @@ impl Jit {
         if self.encode_compiled(message, protocol, out) {
             return Ok(());
         }
-        if self.is_compiled_for(message.layout().id, protocol) {
+        if self.has(&[Kind::Encode], message.layout().id, protocol) {
             self.encode_fallbacks.fetch_add(1, Ordering::Relaxed);
         }
         interp::encode(message, protocol, out)

@@ -73,6 +73,9 @@ pub struct DecodeCtx {
     /// Where [`Helpers::dispatch`] tells the decoder to continue (an index
     /// of its jump table, see there).
     pub resume: u32,
+    /// Always 0: what the decoder's fast path reads as a field header when
+    /// the input is too short for its bounds check (no header is 0).
+    pub zeros: u64,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -87,6 +90,7 @@ impl DecodeCtx {
     pub(crate) const COPY_STRINGS: i32 = 56;
     pub(crate) const RESERVED: i32 = 64;
     pub(crate) const RESUME: i32 = 72;
+    pub(crate) const ZEROS: i32 = 80;
 }
 
 /// The context of an encode.
@@ -172,17 +176,17 @@ pub struct Helpers {
     /// `(dst, src, count, width) -> bytes`: what `varints_out` would write
     /// (`dst` unused), for sizers.
     pub varints_size: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
-    /// `(ctx, block, struct_id, next, depth) -> status`: the decoder's path
-    /// off its expected order. Reads field headers at `pos` (the last one
-    /// read was field `next - 1`'s, or none when `next` is 0: the base of a
-    /// Compact delta), keeping unknown fields, until the stop byte or a
-    /// field of the struct. A field whose value the decoder reads inline
-    /// but for scalars and strings (a struct or a container, see
-    /// `decode::reads_compiled`) is left to it, past its header; any other
-    /// is read here, the interpreter's way, and marked present in the block.
-    /// Sets `ctx.resume` to `j` (read field j's value), `n + j` (field j
-    /// was read: expect field j + 1) or `2n` (the stop byte was read), for
-    /// a struct of `n` fields.
+    /// `(ctx, block, struct_id, k, depth) -> status`: the decoder's path off
+    /// its expected one, which it left at field `k` (`k` = the field count:
+    /// at the stop byte). Marks the fields the expected path read since its
+    /// segment started present (`decode::segment_start`), then reads field
+    /// headers at `pos` (the last one read was field `k - 1`'s, or none when
+    /// `k` is 0: the base of a Compact delta), keeping unknown fields and
+    /// reading scalar and string fields the interpreter's way, until the
+    /// stop byte or a field the decoder reads in a block of its own
+    /// (`decode::reads_compiled`), which it leaves past its header. Sets
+    /// `ctx.resume` to that field's index, or to the field count after the
+    /// stop byte.
     pub dispatch: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
 }
 
@@ -413,30 +417,33 @@ extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index
     unsafe { with_decoder(ctx, FieldInterp { block, id, index, depth }) }
 }
 
-extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, next: u64, depth: u64) -> i32 {
+extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, depth: u64) -> i32 {
     struct Dispatch {
         block: *mut u8,
         id: u64,
-        next: u64,
+        k: u64,
         depth: u64,
     }
     impl ReadWith for Dispatch {
         unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
             // SAFETY: the context is live; `block` is a block of type `id`
-            // and `next` at most its field count (a constant of its decoder).
+            // and `k` at most its field count (a constant of its decoder).
             unsafe {
                 let layouts = &*(*ctx).layouts;
                 let layout = layouts.get(StructId(self.id as u32));
-                let n = layout.fields.len() as u32;
-                let next = self.next as usize;
-                d.r.continue_struct(if next == 0 { 0 } else { layout.fields[next - 1].id });
+                let n = layout.fields.len();
+                let k = self.k as usize;
                 let base = self.block;
+                for f in &layout.fields[super::decode::segment_start(layouts, layout, k)..k] {
+                    *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
+                }
+                d.r.continue_struct(if k == 0 { 0 } else { layout.fields[k - 1].id });
                 let mut tail: *mut UnknownField = std::ptr::null_mut();
                 loop {
                     let Ok(h) = d.r.field_header() else { return ERROR };
                     if h.ttype == crate::wire::ttype::STOP {
                         (*ctx).pos = d.r.pos();
-                        (*ctx).resume = 2 * n;
+                        (*ctx).resume = n as u32;
                         return OK;
                     }
                     if let Some(j) = layout.field_index(h.id) {
@@ -452,9 +459,7 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, next: u64
                             match d.read_value(&f.kind, h, slot, self.depth as u32) {
                                 Ok(true) => {
                                     *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
-                                    (*ctx).pos = d.r.pos();
-                                    (*ctx).resume = n + j as u32;
-                                    return OK;
+                                    continue;
                                 }
                                 Ok(false) => d.r.set_pos(start),
                                 Err(_) => return ERROR,
@@ -473,8 +478,8 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, next: u64
         }
     }
     // SAFETY: generated code passes its live context, a block of type `id`
-    // and a field index of it.
-    unsafe { with_decoder(ctx, Dispatch { block, id, next, depth }) }
+    // and a field index of it (or its field count).
+    unsafe { with_decoder(ctx, Dispatch { block, id, k, depth }) }
 }
 
 extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {
@@ -771,6 +776,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
         assert_eq!(std::mem::offset_of!(DecodeCtx, resume) as i32, DecodeCtx::RESUME);
+        assert_eq!(std::mem::offset_of!(DecodeCtx, zeros) as i32, DecodeCtx::ZEROS);
         // `protocol` is read by helpers only (generated code is compiled per
         // protocol), so it has no constant; it stays last.
         assert_eq!(std::mem::offset_of!(DecodeCtx, protocol), std::mem::size_of::<DecodeCtx>() - 8);

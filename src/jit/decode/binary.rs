@@ -22,7 +22,8 @@ impl Gen<'_, '_> {
             Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
             Plan::Struct(_) | Plan::Map | Plan::Interp => 1,
         };
-        let (pos, addr) = self.have_or(need, miss, k);
+        // In bounds, or the context's zeros (which match no header).
+        let (pos, addr) = self.header_at(need);
         // The 3 header bytes, as a little-endian word (no byte swap), against a constant.
         let word = self.b.ins().load(I32, native(), addr, 0);
         let hdr = self.b.ins().band_imm_s(word, 0x00ff_ffff);
@@ -35,6 +36,7 @@ impl Gen<'_, '_> {
         self.b.ins().brif(same, consume, &[], miss, &[at]);
         super::super::ir::enter(self.b, consume);
         self.b.def_var(self.pos, after);
+        self.header = Some((pos, addr, 3));
     }
 
     /// A big-endian scalar of `kind` at `pos`, stored natively at `dst + off`.
@@ -49,33 +51,32 @@ impl Gen<'_, '_> {
             self.need(size);
         }
         // In bounds: checked just above or with the header.
-        let pos = self.b.use_var(self.pos);
-        let addr = self.b.ins().iadd(self.buf, pos);
+        let (addr, at) = self.value_addr(bounds);
         match kind {
             ValueKind::Bool => {
-                let v = self.b.ins().uload8(I32, native(), addr, 0);
+                let v = self.b.ins().uload8(I32, native(), addr, at);
                 let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0);
                 self.store_flag(nz, dst, off);
             }
             ValueKind::I8 => {
-                let v = self.b.ins().load(I8, native(), addr, 0);
+                let v = self.b.ins().load(I8, native(), addr, at);
                 self.b.ins().store(native(), v, dst, off);
             }
             ValueKind::I16 => {
-                let v = self.load_be(I16, addr, 0);
+                let v = self.load_be(I16, addr, at);
                 self.b.ins().store(native(), v, dst, off);
             }
             ValueKind::I32 | ValueKind::Enum(_) => {
-                let v = self.load_be(I32, addr, 0);
+                let v = self.load_be(I32, addr, at);
                 self.b.ins().store(native(), v, dst, off);
             }
             _ => {
                 // i64 and double: the same 8 bytes, byte-swapped.
-                let v = self.load_be(I64, addr, 0);
+                let v = self.load_be(I64, addr, at);
                 self.b.ins().store(native(), v, dst, off);
             }
         }
-        self.advance(size);
+        self.advance_value(bounds, size);
     }
 
     /// A string's `i32` length at `pos` (sign-extended: a negative length
@@ -84,11 +85,10 @@ impl Gen<'_, '_> {
         if let Bounds::Unchecked = bounds {
             self.need(4);
         }
-        let pos = self.b.use_var(self.pos);
-        let addr = self.b.ins().iadd(self.buf, pos);
-        let n = self.load_be(I32, addr, 0);
+        let (addr, at) = self.value_addr(bounds);
+        let n = self.load_be(I32, addr, at);
         let n = self.b.ins().sextend(I64, n);
-        self.advance(4);
+        self.advance_value(bounds, 4);
         n
     }
 

@@ -1,26 +1,37 @@
 //! Cranelift IR of a decoder for one struct type in one protocol.
 //!
 //! Shape (see the module docs of `jit`): fields are expected in declaration
-//! order. `check_k` tests, with **one bounds check** covering the header and
-//! the value bytes the fast path reads, that the next bytes are exactly
-//! field k's header (a constant) and decodes the value inline, storing at a
-//! constant offset and ORing a constant into the presence register; then it
-//! falls through to `check_{k+1}`. Anything else (a field missing, out of
-//! order or unknown, the input ending) goes to `dispatch(k)`: one call of
-//! the dispatch helper ([`super::rt::Helpers::dispatch`]), which reads the
-//! headers, keeps unknown fields, and reads a scalar or string field
-//! itself the interpreter's way; then a jump table goes on at
-//! `check_{j+1}` after field j, at `read_j` (structs and containers, whose
-//! code the expected path shares: see [`own_read_block`]), or at the end.
-//! Compiling the off-order path as one call rather than a second, generic
-//! reader of every field took the decoder from 181 blocks and 939
-//! instructions to 84 and 574 (`Wide20`, Binary; compiling its decoder and
-//! encoder went from 17.7 M to 12.3 M instructions); a field off the
-//! expected order costs a call. Lists and maps of
-//! scalars, strings and structs are loops over their elements (lists of
-//! fixed-width scalars one bulk helper call). Unknown fields, fields whose
-//! value the JIT does not inline (nested containers, uuids), allocation and
-//! the end-of-struct checks call helpers.
+//! order, on a straight-line **expected path**. For field k it tests, with
+//! **one bounds check** covering the header and the value bytes it reads,
+//! that the next bytes are exactly field k's header (a constant; when the
+//! input is too short, the header is read from the context's zeros instead,
+//! so that the one test covers both), then reads the value inline and goes
+//! on to field k+1's header in the same block. Presence bits are known
+//! while generating code and stored once per segment (below).
+//!
+//! Structs, containers and fields left to the interpreter are read in a
+//! block of their own, `read_k` ([`own_read_block`]), which ends a
+//! *segment* of the expected path; the next segment starts after it.
+//! Anything unexpected (a field missing, out of order or unknown, the input
+//! ending) jumps to `dispatch(k)`: one call of the dispatch helper
+//! ([`super::rt::Helpers::dispatch`]), which marks the fields the segment
+//! read present, then reads headers, keeping unknown fields and reading
+//! scalar and string fields itself, the interpreter's way, until a field
+//! with a `read_k` (a jump table goes there, back onto the expected path
+//! after it) or the stop byte. So a segment's blocks have one predecessor
+//! each: no block parameters, few blocks, and fewer instructions than the
+//! earlier shape of a second, generic compiled reader of every field
+//! behind a `Switch` (`Wide20`, Binary: 181 blocks and 939 instructions
+//! then, 43 and 514 now; compiling its decoder and encoder took 17.7 M
+//! instructions then, 10.3 M now). Peers that write fields in another order (Kitex writes
+//! fixed-size fields first) or sparse structs cost one helper call per
+//! departure, and the helper reads at the interpreter's speed until the
+//! next struct or container field.
+//!
+//! Lists and maps of scalars, strings and structs are loops over their
+//! elements (lists of fixed-width scalars one bulk helper call). Unknown
+//! fields, fields whose value the JIT does not inline (nested containers,
+//! uuids), allocation and the end-of-struct checks call helpers.
 //!
 //! This file is that shape, shared by both protocols. How a protocol spells
 //! field headers, scalars, lengths and list headers lives in `binary.rs` and
@@ -147,12 +158,24 @@ fn entries_accepted(layouts: &Layouts, kind: &ValueKind) -> bool {
 }
 
 /// Whether a value of plan `p` is read in a block of its own, which the
-/// expected-order path and `dispatch` share: structs and containers, whose
-/// code is large. Scalars and strings are read inline on the expected path
-/// only (off it, the dispatch helper reads them), and so are fields left to
-/// the interpreter (one helper call either way).
+/// expected path and `dispatch` share: structs and containers (whose code
+/// is large) and fields left to the interpreter. Scalars and strings are
+/// read inline on the expected path only; off it, the dispatch helper reads
+/// them.
 fn own_read_block(p: Plan) -> bool {
-    matches!(p, Plan::Struct(_) | Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) | Plan::Map)
+    !matches!(p, Plan::Scalar(_) | Plan::Bytes)
+}
+
+/// The first field of the segment of the expected path that field `k` is
+/// in (`k` = the field count: the stop byte's): the fields from there to
+/// `k` were read on the expected path when the decoder leaves it at `k`,
+/// and are marked present by the dispatch helper.
+pub(crate) fn segment_start(layouts: &Layouts, layout: &StructLayout, k: usize) -> usize {
+    let mut s = k;
+    while s > 0 && !reads_compiled(layouts, &layout.fields[s - 1]) {
+        s -= 1;
+    }
+    s
 }
 
 /// Whether the decoder, not the dispatch helper, reads the value of field
@@ -185,10 +208,17 @@ struct Gen<'a, 'b> {
     buf: Value,
     len: Value,
     pos: Variable,
-    seen: Variable,
+    /// Presence bits (of word 0) of the fields read so far in the current
+    /// segment of the expected path, known while generating code: stored
+    /// once, when the segment ends ([`Gen::flush_seen`]).
+    seen: u64,
     /// Compact: the type nibble of the last field header read, which holds
     /// a bool field's value.
     nibble: Variable,
+    /// Binary, on the fast path after field k's header matched: `pos` at
+    /// the header, the header's address and its length, so that the value
+    /// is read at a constant offset from the header's address.
+    header: Option<(Value, Value, i64)>,
     error: Block,
 }
 
@@ -212,12 +242,26 @@ pub(crate) fn build(
     let p0 = b.ins().load(I64, native(), ctx, DecodeCtx::POS);
     b.def_var(pos, p0);
     let zero = b.ins().iconst(I64, 0);
-    let seen = b.declare_var(I64);
-    b.def_var(seen, zero);
     let nibble = b.declare_var(I64);
     b.def_var(nibble, zero);
     let error = b.create_block();
-    let mut g = Gen { b, layouts, layout, protocol, call_conv, ctx, block, depth, buf, len, pos, seen, nibble, error };
+    let mut g = Gen {
+        b,
+        layouts,
+        layout,
+        protocol,
+        call_conv,
+        ctx,
+        block,
+        depth,
+        buf,
+        len,
+        pos,
+        seen: 0,
+        nibble,
+        header: None,
+        error,
+    };
     g.body();
     g.b.switch_to_block(g.error);
     let e = g.b.ins().iconst(I32, i64::from(ERROR));
@@ -229,12 +273,11 @@ impl Gen<'_, '_> {
     fn body(&mut self) {
         let n = self.layout.fields.len();
         let plans: Vec<Plan> = self.layout.fields.iter().map(|f| plan_field(self.layouts, f)).collect();
-        let checks: Vec<Block> = (0..n).map(|_| self.b.create_block()).collect();
-        // Values read by a block of their own (structs and containers), from
-        // `check_k` and from `dispatch`: the others are read inline in `check_k`.
+        // Values read by a block of their own (structs, containers, fields left to the
+        // interpreter), which the expected path and `dispatch` share; the block ends the
+        // segment of the expected path the field was in, and the next one starts after it.
         let reads: Vec<Option<Block>> =
             plans.iter().map(|p| own_read_block(*p).then(|| self.b.create_block())).collect();
-        let check_end = self.b.create_block();
         let dispatch = self.b.create_block();
         self.b.append_block_param(dispatch, I64); // the next field expected
         let done = self.b.create_block();
@@ -242,15 +285,54 @@ impl Gen<'_, '_> {
         self.b.append_block_param(unknown, I64); // type code, as the protocol writes it
         self.b.append_block_param(unknown, I64); // field id
         self.b.append_block_param(unknown, I64); // the next field expected after it
-        let next = |k: usize| if k + 1 < n { checks[k + 1] } else { check_end };
 
-        self.b.ins().jump(if n > 0 { checks[0] } else { check_end }, &[]);
+        // The expected path, straight-line: field k's header test goes on with its value,
+        // then field k+1's header test, in the same block, or jumps to `dispatch(k)`.
+        for k in 0..n {
+            let f = &self.layout.fields[k];
+            let p = plans[k];
+            match self.protocol {
+                Protocol::Binary => self.binary_expect_header(k, p, dispatch),
+                Protocol::Compact => self.compact_expect_header(k, p, dispatch),
+            }
+            match reads[k] {
+                Some(read) => {
+                    self.flush_seen();
+                    self.b.ins().jump(read, &[]);
+                    // read_k: from here and from `dispatch`.
+                    self.b.switch_to_block(read);
+                    self.read_value(k, f, p, Bounds::Unchecked, unknown);
+                    self.store_present(f);
+                }
+                None => {
+                    // Header and (the start of) the value are in bounds: read inline.
+                    self.read_value(k, f, p, Bounds::Header, unknown);
+                    self.mark_present(f);
+                }
+            }
+        }
+        // After the last expected field: the stop byte, or `dispatch(n)`.
+        let pos = self.b.use_var(self.pos);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
+        let load_stop = self.b.create_block();
+        let at_end = self.field_arg(n);
+        self.b.ins().brif(short, dispatch, &[at_end], load_stop, &[]);
+        super::ir::enter(self.b, load_stop);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let t = self.b.ins().uload8(I64, native(), addr, 0);
+        let stop = self.b.create_block();
+        self.b.ins().brif(t, dispatch, &[at_end], stop, &[]);
+        super::ir::enter(self.b, stop);
+        self.flush_seen();
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(done, &[]);
 
-        // dispatch(next): off the expected order. The helper reads headers until
-        // the stop byte or a field of this struct, keeping unknown fields; it reads
-        // scalars and strings itself and leaves structs and containers to read_k.
-        // Then a jump table: read_j, or check_{j+1} after field j, or done. Emitted
-        // first, so that each check_k has all its predecessors when it is entered.
+        // dispatch(k): off the expected path at field k (missing, out of order or
+        // unknown, or the input ended). The helper marks the fields read since the
+        // segment started present, then reads headers until the stop byte or a field
+        // with a read block, reading every other field (and keeping unknown ones)
+        // itself. Then a jump table: read_j, or done.
         self.b.switch_to_block(dispatch);
         let expected = self.b.block_params(dispatch)[0];
         self.sync_pos();
@@ -260,52 +342,11 @@ impl Gen<'_, '_> {
         self.reload_pos();
         let resume = self.b.ins().load(I32, native(), self.ctx, DecodeCtx::RESUME);
         let mut targets: Vec<Block> = reads.iter().map(|r| r.unwrap_or(self.error)).collect();
-        targets.extend((0..n).map(next));
         targets.push(done);
         let table: Vec<_> = targets.iter().map(|&t| self.b.func.dfg.block_call(t, &[])).collect();
         let otherwise = self.b.func.dfg.block_call(self.error, &[]);
         let jt = self.b.create_jump_table(JumpTableData::new(otherwise, &table));
         self.b.ins().br_table(resume, jt);
-
-        for k in 0..n {
-            let f = &self.layout.fields[k];
-            let p = plans[k];
-            // check_k: the expected header, with one bounds check for the header and the
-            // fast path's value bytes; reached from the entry (k = 0), from field k-1's
-            // code and from `dispatch`.
-            super::ir::enter(self.b, checks[k]);
-            match self.protocol {
-                Protocol::Binary => self.binary_expect_header(k, p, dispatch),
-                Protocol::Compact => self.compact_expect_header(k, p, dispatch),
-            }
-            match reads[k] {
-                // Structs and containers: read in read_k, which `dispatch` jumps to as well.
-                Some(read) => {
-                    self.b.ins().jump(read, &[]);
-                    self.b.switch_to_block(read);
-                    self.read_value(k, f, p, Bounds::Unchecked, next(k), unknown);
-                }
-                // Header and (the start of) the value are in bounds: read inline.
-                None => self.read_value(k, f, p, Bounds::Header, next(k), unknown),
-            }
-        }
-
-        // After the last expected field: the stop byte, or `dispatch`.
-        super::ir::enter(self.b, check_end);
-        let pos = self.b.use_var(self.pos);
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
-        let load_stop = self.b.create_block();
-        let at_end = self.field_arg(n);
-        self.b.ins().brif(short, dispatch, &[at_end], load_stop, &[]);
-        self.b.switch_to_block(load_stop);
-        let addr = self.b.ins().iadd(self.buf, pos);
-        let t = self.b.ins().uload8(I64, native(), addr, 0);
-        let stop = self.b.create_block();
-        self.b.ins().brif(t, dispatch, &[at_end], stop, &[]);
-        self.b.switch_to_block(stop);
-        let p1 = self.b.ins().iadd_imm_s(pos, 1);
-        self.b.def_var(self.pos, p1);
-        self.b.ins().jump(done, &[]);
 
         // unknown(type, id, next): the interpreter skips and keeps it.
         self.b.switch_to_block(unknown);
@@ -318,13 +359,8 @@ impl Gen<'_, '_> {
         self.reload_pos();
         self.b.ins().jump(dispatch, &[BlockArg::Value(args[2])]);
 
-        // done: store the presence bits once (the helper stores its own), then the
-        // end-of-struct checks.
+        // done: presence bits are stored; the end-of-struct checks.
         self.b.switch_to_block(done);
-        let seen = self.b.use_var(self.seen);
-        let w0 = self.b.ins().load(I64, native(), self.block, 0);
-        let w0 = self.b.ins().bor(w0, seen);
-        self.b.ins().store(native(), w0, self.block, 0);
         self.sync_pos();
         let l = self.layout;
         if l.is_union() || !l.complex_defaults.is_empty() || l.required.iter().any(|w| *w != 0) {
@@ -349,9 +385,8 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Reads field k's value at `pos` (header consumed), marks it present and
-    /// jumps to `next`.
-    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, bounds: Bounds, next: Block, unknown: Block) {
+    /// Reads field k's value at `pos` (header consumed).
+    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, bounds: Bounds, unknown: Block) {
         let slot_off = f.offset as i32;
         match p {
             Plan::Scalar(_) if self.protocol == Protocol::Compact && f.kind == ValueKind::Bool => {
@@ -385,8 +420,6 @@ impl Gen<'_, '_> {
                 self.reload_pos();
             }
         }
-        self.mark_present(f);
-        self.b.ins().jump(next, &[]);
     }
 
     /// Reads a scalar of `kind` at `pos` and stores it natively at `dst + off`.
@@ -413,16 +446,31 @@ impl Gen<'_, '_> {
         [BlockArg::Value(t), BlockArg::Value(id), self.field_arg(f.index + 1)]
     }
 
+    /// Marks field `f`, read on the expected path, present: a bit of word 0
+    /// known while generating code, stored with the segment's others.
     fn mark_present(&mut self, f: &FieldLayout) {
         if f.index < 64 {
-            let s = self.b.use_var(self.seen);
-            let s = super::ir::or_imm(self.b, s, f.presence_mask() as i64);
-            self.b.def_var(self.seen, s);
+            self.seen |= f.presence_mask();
         } else {
-            let off = f.presence_offset() as i32;
-            let w = self.b.ins().load(I64, native(), self.block, off);
-            let w = self.b.ins().bor_imm_s(w, f.presence_mask() as i64);
-            self.b.ins().store(native(), w, self.block, off);
+            self.store_present(f);
+        }
+    }
+
+    /// Marks field `f` present in the block now.
+    fn store_present(&mut self, f: &FieldLayout) {
+        let off = f.presence_offset() as i32;
+        let w = self.b.ins().load(I64, native(), self.block, off);
+        let w = self.b.ins().bor_imm_s(w, f.presence_mask() as i64);
+        self.b.ins().store(native(), w, self.block, off);
+    }
+
+    /// Stores the presence bits of the segment that ends here.
+    fn flush_seen(&mut self) {
+        if self.seen != 0 {
+            let w = self.b.ins().load(I64, native(), self.block, 0);
+            let w = self.b.ins().bor_imm_s(w, self.seen as i64);
+            self.b.ins().store(native(), w, self.block, 0);
+            self.seen = 0;
         }
     }
 
@@ -711,19 +759,44 @@ impl Gen<'_, '_> {
         super::ir::enter(self.b, ok);
     }
 
-    /// Branches to `miss(k)` unless `n` more bytes are in the input (the
-    /// fast path's one bounds check for field k); returns `pos` and the
-    /// address of the bytes.
-    fn have_or(&mut self, n: i64, miss: Block, k: usize) -> (Value, Value) {
+    /// The address of the next field header, for the fast path's one bounds
+    /// check of `n` bytes (the header and the value bytes it reads), without
+    /// a branch: when fewer than `n` bytes are left, the address of the
+    /// context's zeros instead, whose header matches no field's (a header's
+    /// first byte is never 0), so the header test alone sends the decoder
+    /// off the expected path. Returns `pos` and the address.
+    fn header_at(&mut self, n: i64) -> (Value, Value) {
         let pos = self.b.use_var(self.pos);
         let end = super::ir::add_imm(self.b, pos, n);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
-        let ok = self.b.create_block();
-        let at = self.field_arg(k);
-        self.b.ins().brif(short, miss, &[at], ok, &[]);
-        super::ir::enter(self.b, ok);
         let addr = self.b.ins().iadd(self.buf, pos);
+        let zeros = self.b.ins().iadd_imm_s(self.ctx, i64::from(DecodeCtx::ZEROS));
+        let addr = self.b.ins().select(short, zeros, addr);
         (pos, addr)
+    }
+
+    /// The address of the value at `pos` and an offset from it: on the fast
+    /// path, after a matched Binary header, the header's address and the
+    /// header's length.
+    fn value_addr(&mut self, bounds: Bounds) -> (Value, i32) {
+        match (bounds, self.header) {
+            (Bounds::Header, Some((_, addr, len))) => (addr, len as i32),
+            _ => {
+                let pos = self.b.use_var(self.pos);
+                (self.b.ins().iadd(self.buf, pos), 0)
+            }
+        }
+    }
+
+    /// Advances `pos` past a value of `n` bytes read at [`Gen::value_addr`].
+    fn advance_value(&mut self, bounds: Bounds, n: i64) {
+        match (bounds, self.header.take()) {
+            (Bounds::Header, Some((pos, _, len))) => {
+                let end = super::ir::add_imm(self.b, pos, len + n);
+                self.b.def_var(self.pos, end);
+            }
+            _ => self.advance(n),
+        }
     }
 
     /// Advances `pos` by `n` bytes.
