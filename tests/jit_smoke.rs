@@ -392,3 +392,48 @@ fn sizers_are_compiled_on_first_use_and_fail_where_encoders_fail() {
         }
     }
 }
+
+/// `copy_strings`: the compiled decoder reads a copy of the input in the
+/// message's arena, so strings, list elements, map keys and unknown fields
+/// reference nothing of the input, and the message equals the interpreter's.
+#[test]
+fn copied_strings_reference_nothing_of_the_input() {
+    let layouts = Layouts::new(Schema::parse_str("smoke.thrift", IDL).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let outer = layouts.schema().struct_by_name("Outer").unwrap();
+    let wide = layouts.schema().struct_by_name("Wide").unwrap();
+    let inner = layouts.schema().struct_by_name("Inner").unwrap();
+    let value = Value::Struct(vec![
+        (1, Value::I32(7)),
+        (3, Value::List(vec![Value::String("alpha".into()), Value::String("beta".into())])),
+        (6, Value::Map(vec![(Value::String("key".into()), Value::I64(1))])),
+        (8, Value::Binary(vec![1, 2, 3, 4])),
+        (11, Value::String("label".into())),
+    ]);
+    let wide_value = Value::Struct(vec![(1, Value::Bool(true)), (20, Value::String("unknown to Inner".into()))]);
+    let copy = DecodeOptions { copy_strings: true, ..DecodeOptions::default() };
+    for protocol in [Protocol::Binary, Protocol::Compact] {
+        for (ty, read_as, v) in [(outer, outer, &value), (wide, inner, &wide_value)] {
+            let m = Message::from_value(layouts.clone(), ty, v).unwrap();
+            let input = Bytes::from(interp::encode_to_vec(&m.root(), protocol).unwrap());
+            assert!(jit.ensure_decoder_for(read_as, protocol).unwrap());
+            let (decoded, _) = jit.decode_compiled(read_as, protocol, &input, &copy).expect("compiled code decodes");
+            let (reference, _) = interp::decode_prefix(&layouts, read_as, protocol, &input, &copy).unwrap();
+            assert_eq!(decoded, reference, "{}: same message", protocol.name());
+            let range = input.as_ptr_range();
+            let outside = |p: *const u8| !range.contains(&p);
+            let root = decoded.root();
+            if read_as == outer {
+                assert!(outside(root.get_str(11).unwrap().as_ptr()));
+                assert!(outside(root.get_bytes(8).unwrap().as_ptr()));
+            }
+            // Re-encoding writes the same bytes (unknown fields included) from the copy.
+            let mut out = Vec::new();
+            assert!(jit.ensure_encoder_for(read_as, protocol).unwrap());
+            jit.encode(&root, protocol, &mut out).unwrap();
+            assert_eq!(out, interp::encode_to_vec(&reference.root(), protocol).unwrap());
+            drop(input);
+            assert_eq!(decoded, reference, "{}: the same after the input is gone", protocol.name());
+        }
+    }
+}

@@ -459,16 +459,23 @@ impl Jit {
         }
         let layout = self.layouts.get(ty);
         let mut arena = Arena::with_capacity(input.len() * 2 + layout.size + 64);
+        // Copied strings: generated code always aliases its input, so it reads a copy of
+        // the input in the message's arena (one copy, rather than one per string; the
+        // message then holds no reference to `input`).
+        let buf = if options.copy_strings && !input.is_empty() {
+            arena.alloc_bytes(input).as_ptr() as *const u8
+        } else {
+            input.as_ptr()
+        };
         let root = new_block(&mut arena, layout);
         let mut ctx = DecodeCtx {
-            buf: input.as_ptr(),
+            buf,
             len: input.len(),
             pos: 0,
             arena: &mut arena,
             layouts: Arc::as_ptr(&self.layouts),
             fns: fns.as_ptr() as *const *const u8,
             helpers: &HELPERS,
-            copy_strings: u64::from(options.copy_strings),
             reserved: 0,
             resume: 0,
             zeros: 0,

@@ -62,8 +62,6 @@ pub struct DecodeCtx {
     pub fns: *const *const u8,
     /// The helper table.
     pub helpers: *const Helpers,
-    /// Copy strings into the arena instead of aliasing (0 or 1).
-    pub copy_strings: u64,
     /// Bytes the lists and maps being decoded still need for their later
     /// elements, as the interpreter's `Decoder::reserved`: generated code
     /// checks counts against the bytes left minus these, and sets them
@@ -87,10 +85,9 @@ impl DecodeCtx {
     pub(crate) const POS: i32 = 16;
     pub(crate) const FNS: i32 = 40;
     pub(crate) const HELPERS: i32 = 48;
-    pub(crate) const COPY_STRINGS: i32 = 56;
-    pub(crate) const RESERVED: i32 = 64;
-    pub(crate) const RESUME: i32 = 72;
-    pub(crate) const ZEROS: i32 = 80;
+    pub(crate) const RESERVED: i32 = 56;
+    pub(crate) const RESUME: i32 = 64;
+    pub(crate) const ZEROS: i32 = 72;
 }
 
 /// The context of an encode.
@@ -139,8 +136,6 @@ pub struct Helpers {
     pub new_block: extern "C" fn(*mut DecodeCtx, u64) -> *mut u8,
     /// `(ctx, bytes) -> ptr`: arena memory.
     pub alloc: extern "C" fn(*mut DecodeCtx, u64) -> *mut u8,
-    /// `(ctx, ptr, len) -> ptr`: a copy of the bytes in the arena.
-    pub copy_bytes: extern "C" fn(*mut DecodeCtx, *const u8, u64) -> *const u8,
     /// `(ctx, block, struct_id, type, id, depth) -> status`: skip and keep an
     /// unknown field at `ctx.pos`. `type` is the type code as the protocol
     /// writes it (Compact: the header's nibble, which holds a bool field's value).
@@ -193,19 +188,18 @@ pub struct Helpers {
 impl Helpers {
     pub(crate) const NEW_BLOCK: i32 = 0;
     pub(crate) const ALLOC: i32 = 8;
-    pub(crate) const COPY_BYTES: i32 = 16;
-    pub(crate) const UNKNOWN: i32 = 24;
-    pub(crate) const FIELD_INTERP: i32 = 32;
-    pub(crate) const STRUCT_END: i32 = 40;
-    pub(crate) const GROW: i32 = 48;
-    pub(crate) const MEMCPY: i32 = 56;
-    pub(crate) const ENC_FIELD_INTERP: i32 = 64;
-    pub(crate) const ENC_UNKNOWN: i32 = 72;
-    pub(crate) const SCALARS: i32 = 80;
-    pub(crate) const VARINTS_IN: i32 = 88;
-    pub(crate) const VARINTS_OUT: i32 = 96;
-    pub(crate) const VARINTS_SIZE: i32 = 104;
-    pub(crate) const DISPATCH: i32 = 112;
+    pub(crate) const UNKNOWN: i32 = 16;
+    pub(crate) const FIELD_INTERP: i32 = 24;
+    pub(crate) const STRUCT_END: i32 = 32;
+    pub(crate) const GROW: i32 = 40;
+    pub(crate) const MEMCPY: i32 = 48;
+    pub(crate) const ENC_FIELD_INTERP: i32 = 56;
+    pub(crate) const ENC_UNKNOWN: i32 = 64;
+    pub(crate) const SCALARS: i32 = 72;
+    pub(crate) const VARINTS_IN: i32 = 80;
+    pub(crate) const VARINTS_OUT: i32 = 88;
+    pub(crate) const VARINTS_SIZE: i32 = 96;
+    pub(crate) const DISPATCH: i32 = 104;
 }
 
 /// How [`Helpers::scalars`] converts each element. Every conversion is its
@@ -233,7 +227,6 @@ pub(crate) mod conv {
 pub static HELPERS: Helpers = Helpers {
     new_block: h_new_block,
     alloc: h_alloc,
-    copy_bytes: h_copy_bytes,
     unknown: h_unknown,
     field_interp: h_field_interp,
     struct_end: h_struct_end,
@@ -269,7 +262,9 @@ unsafe fn decoder<'c, R: ProtocolReader<'c>>(ctx: *mut DecodeCtx) -> Decoder<'c,
             r,
             arena: &mut *c.arena,
             layouts: &*c.layouts,
-            copy_strings: c.copy_strings != 0,
+            // Generated code aliases strings (into a copy of the input when
+            // the caller asked for copies), and so do helpers.
+            copy_strings: false,
             // What the enclosing containers promise their later elements, as
             // generated code tracks it: a helper checks nested counts as
             // the interpreter would at this point.
@@ -319,17 +314,6 @@ extern "C" fn h_new_block(ctx: *mut DecodeCtx, id: u64) -> *mut u8 {
 extern "C" fn h_alloc(ctx: *mut DecodeCtx, bytes: u64) -> *mut u8 {
     // SAFETY: the context is live; `bytes` was checked against the input's length.
     unsafe { (*(*ctx).arena).alloc(bytes as usize).as_ptr() }
-}
-
-extern "C" fn h_copy_bytes(ctx: *mut DecodeCtx, p: *const u8, len: u64) -> *const u8 {
-    // SAFETY: `p..p+len` is inside the input (bounds-checked by the caller).
-    unsafe {
-        if len == 0 {
-            return p;
-        }
-        let bytes = std::slice::from_raw_parts(p, len as usize);
-        (*(*ctx).arena).alloc_bytes(bytes).as_ptr()
-    }
 }
 
 /// The last record of the unknown-field list of `block` (null when empty):
@@ -773,7 +757,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, pos) as i32, DecodeCtx::POS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
-        assert_eq!(std::mem::offset_of!(DecodeCtx, copy_strings) as i32, DecodeCtx::COPY_STRINGS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
         assert_eq!(std::mem::offset_of!(DecodeCtx, resume) as i32, DecodeCtx::RESUME);
         assert_eq!(std::mem::offset_of!(DecodeCtx, zeros) as i32, DecodeCtx::ZEROS);
@@ -788,7 +771,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(EncodeCtx, last_id) as i32, EncodeCtx::LAST_ID);
         assert_eq!(std::mem::offset_of!(Helpers, new_block) as i32, Helpers::NEW_BLOCK);
         assert_eq!(std::mem::offset_of!(Helpers, alloc) as i32, Helpers::ALLOC);
-        assert_eq!(std::mem::offset_of!(Helpers, copy_bytes) as i32, Helpers::COPY_BYTES);
         assert_eq!(std::mem::offset_of!(Helpers, unknown) as i32, Helpers::UNKNOWN);
         assert_eq!(std::mem::offset_of!(Helpers, field_interp) as i32, Helpers::FIELD_INTERP);
         assert_eq!(std::mem::offset_of!(Helpers, struct_end) as i32, Helpers::STRUCT_END);

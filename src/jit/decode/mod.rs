@@ -474,8 +474,9 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Reads a string at `pos`: returns (ptr, len), aliasing the input or
-    /// copied into the arena.
+    /// Reads a string at `pos`: returns (ptr, len), aliasing the input
+    /// (which is a copy in the arena when the caller asked for copied
+    /// strings: see [`super::Jit::decode_compiled`]).
     fn read_bytes(&mut self, bounds: Bounds) -> (Value, Value) {
         let n = match self.protocol {
             Protocol::Binary => self.binary_len(bounds),
@@ -491,16 +492,7 @@ impl Gen<'_, '_> {
         let ptr = self.b.ins().iadd(self.buf, start);
         let end = self.b.ins().iadd(start, n);
         self.b.def_var(self.pos, end);
-        let copy = self.b.ins().load(I64, native(), self.ctx, DecodeCtx::COPY_STRINGS);
-        let copied = self.b.create_block();
-        let join = self.b.create_block();
-        self.b.append_block_param(join, I64);
-        self.b.ins().brif(copy, copied, &[], join, &[BlockArg::Value(ptr)]);
-        self.b.switch_to_block(copied);
-        let c = self.call_helper_ptr(Helpers::COPY_BYTES, &[I64; 3], &[self.ctx, ptr, n]);
-        self.b.ins().jump(join, &[BlockArg::Value(c)]);
-        self.b.switch_to_block(join);
-        (self.b.block_params(join)[0], n)
+        (ptr, n)
     }
 
     fn store_slice(&mut self, ptr: Value, n: Value, dst: Value, off: i32) {

@@ -25,7 +25,7 @@ impl Gen<'_, '_> {
         if self.measure {
             return self.advance(3);
         }
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         let t = self.b.ins().iconst(I8, i64::from(f.ttype));
         self.b.ins().store(native(), t, at, 0);
@@ -44,7 +44,7 @@ impl Gen<'_, '_> {
     pub(super) fn binary_optional_scalar(&mut self, f: &FieldLayout) {
         let pos = self.b.use_var(self.pos);
         if !self.measure {
-            let buf = self.b.use_var(self.buf);
+            let buf = self.buf();
             let at = self.b.ins().iadd(buf, pos);
             let t = self.b.ins().iconst(I8, i64::from(f.ttype));
             self.b.ins().store(native(), t, at, 0);
@@ -65,7 +65,7 @@ impl Gen<'_, '_> {
         if self.measure {
             return self.advance(scalar_size(kind));
         }
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         self.binary_scalar_at(kind, src, src_off, at, 0);
         self.advance(scalar_size(kind));
@@ -103,7 +103,7 @@ impl Gen<'_, '_> {
         if self.measure {
             return self.advance(4);
         }
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         let n32 = self.b.ins().ireduce(I32, n);
         self.store_be(n32, at, 0);
@@ -124,7 +124,7 @@ impl Gen<'_, '_> {
         }
         let types = (i64::from(key.ttype()) << 8) | i64::from(value.ttype());
         let types = self.b.ins().iconst(I16, types);
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let at = self.b.ins().iadd(buf, pos);
         self.store_be(types, at, 0);
         self.advance(2);

@@ -119,7 +119,7 @@ impl Gen<'_, '_> {
             ValueKind::Double if self.measure => self.advance(8),
             ValueKind::Double => {
                 let v = self.b.ins().load(I64, native(), src, src_off);
-                let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+                let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
                 let at = self.b.ins().iadd(buf, pos);
                 self.b.ins().store(native().with_endianness(Endianness::Little), v, at, 0);
                 self.advance(8);
@@ -198,7 +198,7 @@ impl Gen<'_, '_> {
             self.b.def_var(self.pos, end);
             return;
         }
-        let buf = self.b.use_var(self.buf);
+        let buf = self.buf();
         let pos = self.b.use_var(self.pos);
         let head = self.b.create_block();
         self.b.append_block_param(head, I64);

@@ -20,7 +20,7 @@ mod compact;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I8, I32, I64};
-use cranelift_codegen::ir::{Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, MemFlagsData, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
 use super::rt::{ERROR, EncodeCtx, Helpers, OK};
@@ -77,9 +77,7 @@ struct Gen<'a, 'b> {
     ctx: Value,
     block: Value,
     depth: Value,
-    buf: Variable,
     pos: Variable,
-    cap: Variable,
     /// Compact: the id of the last field header written in this struct
     /// (sign-extended), the base of the next header's delta.
     last: Variable,
@@ -90,6 +88,12 @@ struct Gen<'a, 'b> {
     /// write, nothing is stored, capacity is never checked, and helpers
     /// that run the interpreter write into a counting sink.
     measure: bool,
+    /// The one growth path of the function, `grow(need, site)`, and the
+    /// continuation of each capacity check that goes there: it grows the
+    /// output and returns to `sites[site]` through a jump table (one helper
+    /// call for all the checks, rather than one each: calls are what costs
+    /// most to compile).
+    grow: Option<(Block, Vec<Block>)>,
     error: Block,
 }
 
@@ -110,9 +114,7 @@ pub(crate) fn build(
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let (ctx, block, depth) = (params[0], params[1], params[2]);
-    let buf = b.declare_var(I64);
     let pos = b.declare_var(I64);
-    let cap = b.declare_var(I64);
     let last = b.declare_var(I64);
     let zero = b.ins().iconst(I64, 0);
     b.def_var(last, zero);
@@ -126,16 +128,16 @@ pub(crate) fn build(
         ctx,
         block,
         depth,
-        buf,
         pos,
-        cap,
         last,
         known_last: Some(0),
         measure,
+        grow: None,
         error,
     };
     g.reload();
     g.body();
+    g.grow_path();
     g.b.switch_to_block(g.error);
     let e = g.b.ins().iconst(I32, i64::from(ERROR));
     g.b.ins().return_(&[e]);
@@ -195,7 +197,7 @@ impl Gen<'_, '_> {
         let run = |k: usize| fixed[k..].iter().map_while(|x| *x).sum::<i64>();
         for (k, f) in self.layout.fields.iter().enumerate() {
             if run_at(k) {
-                self.ensure_const(run(k));
+                self.ensure_shared(None, run(k));
             }
             let required = f.requiredness == Requiredness::Required;
             if self.protocol == Protocol::Binary && !required && fixed[k].is_some() {
@@ -219,7 +221,7 @@ impl Gen<'_, '_> {
             self.known_last = if required { Some(f.id) } else { None };
         }
         if run_at(n) {
-            self.ensure_const(1);
+            self.ensure_shared(None, 1);
         }
         let unknown = self.b.ins().load(I64, native(), self.block, self.layout.unknown_offset as i32);
         let has_unknown = self.b.create_block();
@@ -232,7 +234,7 @@ impl Gen<'_, '_> {
         self.check_status(status);
         self.reload();
         // The helper may have used the room checked for the stop byte.
-        self.ensure_const(1);
+        self.ensure_shared(None, 1);
         self.b.ins().jump(stop, &[]);
         self.b.switch_to_block(stop);
         // The stop byte is 0 in both protocols.
@@ -254,16 +256,18 @@ impl Gen<'_, '_> {
                 }
             }
             Plan::Bytes => {
-                let (ptr, n) = self.load_slice(self.block, off);
+                let (_, n) = self.load_slice(self.block, off);
                 self.check_len(n);
                 let fixed = hdr + self.len_max();
                 let need = self.b.ins().iadd_imm_s(n, fixed);
-                self.ensure(need);
+                self.ensure_shared(Some(need), 0);
+                // Loaded again after the check (see `ensure_shared`).
+                let (ptr, n) = self.load_slice(self.block, off);
                 self.field_header(f);
                 self.write_bytes_body(ptr, n);
             }
             Plan::Struct(id) => {
-                self.ensure_const(hdr);
+                self.ensure_shared(None, hdr);
                 self.field_header(f);
                 let child = self.b.ins().load(I64, native(), self.block, off);
                 self.encode_child(id, child, self.depth);
@@ -372,7 +376,7 @@ impl Gen<'_, '_> {
             self.b.def_var(self.pos, end);
             return;
         }
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         super::ir::call_helper(
             self.b,
@@ -515,7 +519,7 @@ impl Gen<'_, '_> {
             self.b.def_var(self.pos, end);
             return;
         }
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         let how = self.b.ins().iconst(I64, conv as i64);
         super::ir::call_helper_void(
@@ -536,7 +540,7 @@ impl Gen<'_, '_> {
     /// helper call (capacity for `n` of the largest varints of their width
     /// checked by the caller).
     fn write_varints(&mut self, elem: &ValueKind, arr: Value, n: Value) {
-        let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         let width = self.b.ins().iconst(I64, elem.size() as i64);
         // A sizer counts them (`dst` unused).
@@ -564,7 +568,7 @@ impl Gen<'_, '_> {
     /// Writes the `I8` value `v` at `pos` (capacity checked) and advances.
     fn put_u8(&mut self, v: Value) {
         if !self.measure {
-            let (buf, pos) = (self.b.use_var(self.buf), self.b.use_var(self.pos));
+            let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
             let at = self.b.ins().iadd(buf, pos);
             self.b.ins().store(native(), v, at, 0);
         }
@@ -589,18 +593,24 @@ impl Gen<'_, '_> {
     }
 
     /// Makes room for `n` more bytes, or for `constant` when `n` is `None`
-    /// (nothing in a sizer, which writes nothing).
+    /// (nothing in a sizer, which writes nothing), through a growth path of
+    /// its own: for checks inside loops, and where SSA values computed before
+    /// the check are used after it.
     fn ensure_either(&mut self, n: Option<Value>, constant: i64) {
         if self.measure {
             return;
         }
-        let pos = self.b.use_var(self.pos);
-        let cap = self.b.use_var(self.cap);
         let end = match n {
-            Some(n) => self.b.ins().iadd(pos, n),
-            None => super::ir::add_imm(self.b, pos, constant),
+            Some(n) => {
+                let pos = self.b.use_var(self.pos);
+                self.b.ins().iadd(pos, n)
+            }
+            None => {
+                let pos = self.b.use_var(self.pos);
+                super::ir::add_imm(self.b, pos, constant)
+            }
         };
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, cap);
+        let short = self.past_capacity(end);
         let grow = self.b.create_block();
         let ok = self.b.create_block();
         self.b.ins().brif(short, grow, &[], ok, &[]);
@@ -612,10 +622,65 @@ impl Gen<'_, '_> {
         };
         let status = self.call_helper(Helpers::GROW, &[I64; 2], &[self.ctx, n]);
         self.check_status(status);
-        self.reload();
+        // Growth moves the buffer (`buf` is read from the context at each use), not `pos`.
         self.b.ins().jump(ok, &[]);
         // From the check and the growth path.
         super::ir::enter(self.b, ok);
+    }
+
+    /// Whether writing up to offset `end` would pass the buffer's capacity.
+    fn past_capacity(&mut self, end: Value) -> Value {
+        let cap = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::CAP);
+        self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, cap)
+    }
+
+    /// Makes room for `n` more bytes (or `constant`) through the function's
+    /// one growth path ([`Gen::grow_path`]). Only at the struct's top level,
+    /// outside loops, and with nothing but variables (`pos`, Compact's
+    /// `last`) used after it: the continuation is also reached from the
+    /// growth path, so values computed before the check do not dominate it.
+    fn ensure_shared(&mut self, n: Option<Value>, constant: i64) {
+        if self.measure {
+            return;
+        }
+        let need = match n {
+            Some(n) => n,
+            None => self.b.ins().iconst(I64, constant),
+        };
+        let pos = self.b.use_var(self.pos);
+        let end = self.b.ins().iadd(pos, need);
+        let short = self.past_capacity(end);
+        let ok = self.b.create_block();
+        let (grow, sites) = self.grow.get_or_insert_with(|| {
+            let g = self.b.create_block();
+            self.b.append_block_param(g, I64); // bytes needed
+            self.b.append_block_param(g, I64); // the site to return to
+            (g, Vec::new())
+        });
+        let grow = *grow;
+        let site = sites.len() as i64;
+        sites.push(ok);
+        let site = self.b.ins().iconst(I64, site);
+        self.b.ins().brif(short, grow, &[BlockArg::Value(need), BlockArg::Value(site)], ok, &[]);
+        // From the check and from `grow` (sealed with every block, at the end).
+        self.b.switch_to_block(ok);
+    }
+
+    /// `grow(need, site)`: grows the output by `need` bytes and returns to
+    /// the check's site.
+    fn grow_path(&mut self) {
+        let Some((grow, sites)) = self.grow.take() else { return };
+        self.b.switch_to_block(grow);
+        let (need, site) = (self.b.block_params(grow)[0], self.b.block_params(grow)[1]);
+        self.sync();
+        let status = self.call_helper(Helpers::GROW, &[I64; 2], &[self.ctx, need]);
+        self.check_status(status);
+        // Growth moves the buffer (`buf` is read from the context at each use), not `pos`.
+        let table: Vec<_> = sites.iter().map(|&b| self.b.func.dfg.block_call(b, &[])).collect();
+        let otherwise = self.b.func.dfg.block_call(self.error, &[]);
+        let jt = self.b.create_jump_table(JumpTableData::new(otherwise, &table));
+        let site = self.b.ins().ireduce(I32, site);
+        self.b.ins().br_table(site, jt);
     }
 
     /// Stores `pos` (and, for Compact, the last field id) in the context
@@ -629,13 +694,16 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// `pos` after a call that wrote (the buffer and its capacity are read
+    /// from the context where they are used: no block parameters for them).
     fn reload(&mut self) {
-        let buf = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::BUF);
         let pos = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::POS);
-        let cap = self.b.ins().load(I64, native(), self.ctx, EncodeCtx::CAP);
-        self.b.def_var(self.buf, buf);
         self.b.def_var(self.pos, pos);
-        self.b.def_var(self.cap, cap);
+    }
+
+    /// The start of the output buffer (it moves when the output grows).
+    fn buf(&mut self) -> Value {
+        self.b.ins().load(I64, native(), self.ctx, EncodeCtx::BUF)
     }
 
     /// Takes a level for a container (fails at depth 0, as the
