@@ -32,7 +32,8 @@
 //! * every read of the input is preceded by a bounds check against the input
 //!   length (one check covers a field header and a fixed-size value or the
 //!   first byte of a varint; a longer varint is read as 8 bytes after a check
-//!   that 8 are left, or else byte by byte, each checked; a list of
+//!   that 8 are left, or else byte by byte, each checked (on the expected
+//!   path of a decoder, by the dispatch helper instead); a list of
 //!   fixed-size scalars is covered by the count check `count × size ≤
 //!   remaining`, which the interpreter makes too, before the bulk helper
 //!   reads it; Compact varint lists are read by the interpreter's reader);

@@ -94,6 +94,7 @@ impl Gen<'_, '_> {
         let after = self.b.ins().iadd_imm_s(pos, hdr.len() as i64);
         self.b.def_var(self.pos, after);
         self.b.def_var(self.nibble, nibble);
+        self.leave = Some((miss, k, pos));
     }
 
     /// Whether the type nibble `code` (of a field header or a list header)
@@ -295,6 +296,31 @@ impl Gen<'_, '_> {
             self.b.def_var(self.pos, p1);
             self.b.ins().jump(out, &[BlockArg::Value(b0)]);
             self.b.switch_to_block(longer);
+            if let Some((dispatch, k, at)) = self.leave.take() {
+                // On the expected path: 8 bytes gathered without a branch on the
+                // length, else off the path (the dispatch helper reads the field):
+                // no byte-by-byte loop compiled for every field.
+                let back = self.b.create_block();
+                let done = self.b.create_block();
+                self.b.append_block_param(done, I64);
+                let packed = self.b.create_block();
+                let end = self.b.ins().iadd_imm_s(pos, 8);
+                let wide = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, self.len);
+                self.b.ins().brif(wide, packed, &[], back, &[]);
+                self.b.switch_to_block(packed);
+                // In bounds: 8 bytes are left (checked just above).
+                let word = self.b.ins().load(I64, little(), addr, 0);
+                self.packed_varint(word, back, done);
+                self.b.switch_to_block(back);
+                self.b.def_var(self.pos, at);
+                let k = self.b.ins().iconst(I64, k as i64);
+                self.b.ins().jump(dispatch, &[BlockArg::Value(k)]);
+                self.b.switch_to_block(done);
+                let v = self.b.block_params(done)[0];
+                self.range_check(v, max, out);
+                self.b.switch_to_block(out);
+                return self.b.block_params(out)[0];
+            }
         }
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
@@ -327,14 +353,19 @@ impl Gen<'_, '_> {
 
         self.b.switch_to_block(done);
         let v = self.b.block_params(done)[0];
+        self.range_check(v, max, out);
+        self.b.switch_to_block(out);
+        self.b.block_params(out)[0]
+    }
+
+    /// Fails when `v` is above `max`, else jumps to `out(v)`.
+    fn range_check(&mut self, v: Value, max: u64, out: Block) {
         if max != u64::MAX {
             let over = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, v, max as i64);
             self.b.ins().brif(over, self.error, &[], out, &[BlockArg::Value(v)]);
         } else {
             self.b.ins().jump(out, &[BlockArg::Value(v)]);
         }
-        self.b.switch_to_block(out);
-        self.b.block_params(out)[0]
     }
 
     /// The varint at `pos` from `word`, its next 8 input bytes (little-endian):

@@ -219,6 +219,12 @@ struct Gen<'a, 'b> {
     /// the header, the header's address and its length, so that the value
     /// is read at a constant offset from the header's address.
     header: Option<(Value, Value, i64)>,
+    /// Compact, on the fast path after field k's header matched: where the
+    /// decoder leaves the expected path when a varint of the field needs
+    /// more than the bytes checked with its header and there are not 8
+    /// bytes left, or it is longer than 8: `dispatch`, `k` and `pos` at the
+    /// header (the helper reads the field again).
+    leave: Option<(Block, usize, Value)>,
     error: Block,
 }
 
@@ -260,6 +266,7 @@ pub(crate) fn build(
         seen: 0,
         nibble,
         header: None,
+        leave: None,
         error,
     };
     g.body();
