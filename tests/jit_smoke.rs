@@ -2,6 +2,7 @@
 //! both protocols.
 
 use bytes::Bytes;
+use thriftjit::engine::{Codec, CodecConfig, Engine, EngineChoice};
 use thriftjit::interp::{self, DecodeOptions};
 use thriftjit::jit::Jit;
 use thriftjit::layout::Layouts;
@@ -356,6 +357,34 @@ fn a_first_call_compiles_its_own_protocol_only() {
     assert_eq!(jit.stats().types_compiled - before, before, "the same types, for Binary");
     let decoded = jit.decode_compiled(outer, Protocol::Compact, &Bytes::from(bytes), &DecodeOptions::default());
     assert_eq!(decoded.unwrap().0.to_value(), message.to_value());
+}
+
+/// The codec compiles one direction at a time: a first encode compiles
+/// encoders (of the type and the types it reaches), a first decode
+/// decoders, each in one batch, and neither compiles the other's routines.
+#[test]
+fn a_first_call_compiles_its_own_direction_only() {
+    let layouts = Layouts::new(Schema::parse_str("t.thrift", IDL).unwrap());
+    let codec =
+        Codec::with_layouts(layouts.clone(), CodecConfig { engine: EngineChoice::Jit, ..CodecConfig::default() })
+            .unwrap();
+    let jit = codec.jit().unwrap().clone();
+    let outer = layouts.schema().struct_by_name("Outer").unwrap();
+    let inner = layouts.schema().struct_by_name("Inner").unwrap();
+    let value = Value::Struct(vec![(1, Value::I32(3)), (5, Value::Struct(vec![(1, Value::Bool(true))]))]);
+    let message = Message::from_value(layouts.clone(), outer, &value).unwrap();
+    let mut bytes = Vec::new();
+    codec.encode(&message.root(), Protocol::Binary, &mut bytes).unwrap();
+    assert_eq!((jit.stats().batches, jit.stats().types_compiled), (1, 0), "encoders only: no decoder compiled");
+    assert!(!jit.is_compiled_for(outer, Protocol::Binary) && !jit.is_compiled_for(inner, Protocol::Binary));
+    assert_eq!(codec.encode_engine(outer, Protocol::Binary), Engine::Jit, "served by the encoders already compiled");
+    assert_eq!(jit.stats().batches, 1);
+    let decoded = codec.decode(outer, Protocol::Binary, &Bytes::from(bytes)).unwrap();
+    assert_eq!(decoded.to_value(), message.to_value());
+    assert_eq!((jit.stats().batches, jit.stats().types_compiled), (2, 2), "then the decoders of both types");
+    assert!(jit.is_compiled_for(outer, Protocol::Binary) && jit.is_compiled_for(inner, Protocol::Binary));
+    assert!(!jit.is_compiled_for(outer, Protocol::Compact));
+    assert_eq!(codec.stats().jit_calls, 2);
 }
 
 #[test]

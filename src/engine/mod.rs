@@ -154,6 +154,15 @@ impl Codec {
         matches!(compiled, Ok(true)).then_some(j)
     }
 
+    /// The engine that encodes `ty` in `protocol`, compiling its encoder
+    /// (only) if needed.
+    pub fn encode_engine(&self, ty: StructId, protocol: Protocol) -> Engine {
+        match self.jit_for(ty, protocol, Direction::Encode) {
+            Some(_) => Engine::Jit,
+            None => Engine::Interp,
+        }
+    }
+
     /// The engine that serves `ty` in `protocol`, compiling its decoder and
     /// encoder if needed.
     pub fn engine_for(&self, ty: StructId, protocol: Protocol) -> Engine {

@@ -131,7 +131,7 @@ impl MessageWriter {
         dst: &mut BytesMut,
     ) -> Result<(), EncodeError> {
         let p = wire_protocol(protocol);
-        if codec.engine_for(s.layout().id, p) == Engine::Jit {
+        if codec.encode_engine(s.layout().id, p) == Engine::Jit {
             self.scratch.clear();
             let result = codec.encode(s, p, &mut self.scratch);
             if result.is_ok() {
