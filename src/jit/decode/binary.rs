@@ -30,13 +30,18 @@ impl Gen<'_, '_> {
         let [hi, lo] = (f.id as u16).to_be_bytes();
         let expected = i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0]));
         let same = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
-        let after = self.b.ins().iadd_imm_s(pos, 3);
         let consume = self.b.create_block();
         let at = self.field_arg(k);
         self.b.ins().brif(same, consume, &[], miss, &[at]);
         super::super::ir::enter(self.b, consume);
-        self.b.def_var(self.pos, after);
-        self.header = Some((pos, addr, 3));
+        match p {
+            // Read from the header's address; `pos` moves past header and value at once.
+            Plan::Scalar(_) | Plan::Bytes => self.header = Some((pos, addr, 3)),
+            _ => {
+                let after = self.b.ins().iadd_imm_s(pos, 3);
+                self.b.def_var(self.pos, after);
+            }
+        }
     }
 
     /// A big-endian scalar of `kind` at `pos`, stored natively at `dst + off`.

@@ -226,6 +226,9 @@ struct Gen<'a, 'b> {
     /// bytes left, or it is longer than 8: `dispatch`, `k` and `pos` at the
     /// header (the helper reads the field again).
     leave: Option<(Block, usize, Value)>,
+    /// The address of the context's zeros, computed once per segment of
+    /// the expected path (whose first block dominates the rest of it).
+    zeros: Option<Value>,
     error: Block,
 }
 
@@ -268,6 +271,7 @@ pub(crate) fn build(
         nibble,
         header: None,
         leave: None,
+        zeros: None,
         error,
     };
     g.body();
@@ -307,8 +311,9 @@ impl Gen<'_, '_> {
                 Some(read) => {
                     self.flush_seen();
                     self.b.ins().jump(read, &[]);
-                    // read_k: from here and from `dispatch`.
+                    // read_k: from here and from `dispatch`; a new segment.
                     self.b.switch_to_block(read);
+                    self.zeros = None;
                     self.read_value(k, f, p, Bounds::Unchecked, unknown);
                     self.store_present(f);
                 }
@@ -770,7 +775,10 @@ impl Gen<'_, '_> {
         let end = super::ir::add_imm(self.b, pos, n);
         let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, self.len);
         let addr = self.b.ins().iadd(self.buf, pos);
-        let zeros = self.b.ins().iadd_imm_s(self.ctx, i64::from(DecodeCtx::ZEROS));
+        let zeros = match self.zeros {
+            Some(z) => z,
+            None => *self.zeros.insert(self.b.ins().iadd_imm_s(self.ctx, i64::from(DecodeCtx::ZEROS))),
+        };
         let addr = self.b.ins().select(short, zeros, addr);
         (pos, addr)
     }

@@ -36,24 +36,28 @@ impl Gen<'_, '_> {
         self.advance(3);
     }
 
-    /// Optional scalar field `f`, without a branch: its header and value are
-    /// written at `pos` whether or not it is set (the capacity of its run
-    /// of scalars was checked for all of them set), and `pos` moves past
-    /// them only when it is set. Fewer blocks to compile, no branch to
-    /// mispredict on sparse structs.
-    pub(super) fn binary_optional_scalar(&mut self, f: &FieldLayout) {
+    /// Optional scalar field `f` (presence bit in word 0, `word`), without a
+    /// branch: its header and value are written at `pos` of the output
+    /// `buf` whether or not it is set (the capacity of its run of scalars
+    /// was checked for all of them set), and `pos` moves past them only
+    /// when it is set. Fewer blocks to compile, no branch to mispredict on
+    /// sparse structs.
+    pub(super) fn binary_optional_scalar(&mut self, f: &FieldLayout, buf: Value, word: Value) {
         let pos = self.b.use_var(self.pos);
         if !self.measure {
-            let buf = self.buf();
             let at = self.b.ins().iadd(buf, pos);
-            let t = self.b.ins().iconst(I8, i64::from(f.ttype));
-            self.b.ins().store(native(), t, at, 0);
-            let id = self.b.ins().iconst(I16, i64::from(f.id.swap_bytes()));
-            self.b.ins().store(native(), id, at, 1);
+            // The header's 3 bytes and one more as one store: the value's first byte
+            // overwrites the fourth (the run's capacity covers it).
+            let [hi, lo] = f.id.to_be_bytes();
+            let header = i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0]));
+            let header = self.b.ins().iconst(I32, header);
+            self.b.ins().store(native(), header, at, 0);
             self.binary_scalar_at(&f.kind, self.block, f.offset as i32, at, 3);
         }
-        let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
-        let bit = self.b.ins().ushr_imm_s(word, (f.index % 64) as i64);
+        let bit = match f.index {
+            0 => word,
+            i => self.b.ins().ushr_imm_s(word, i as i64),
+        };
         let bit = self.b.ins().band_imm_s(bit, 1);
         let step = self.b.ins().imul_imm_s(bit, 3 + scalar_size(&f.kind));
         let end = self.b.ins().iadd(pos, step);

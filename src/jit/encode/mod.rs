@@ -195,16 +195,30 @@ impl Gen<'_, '_> {
             .collect();
         let run_at = |k: usize| fixed[k].is_some() && (k == 0 || fixed[k - 1].is_none());
         let run = |k: usize| fixed[k..].iter().map_while(|x| *x).sum::<i64>();
+        // The buffer's address and the presence word, loaded once for a run of
+        // branch-free fields (straight-line code, no call in between).
+        let mut straight: Option<(Value, Value)> = None;
         for (k, f) in self.layout.fields.iter().enumerate() {
             if run_at(k) {
                 self.ensure_shared(None, run(k));
+                straight = None;
             }
             let required = f.requiredness == Requiredness::Required;
-            if self.protocol == Protocol::Binary && !required && fixed[k].is_some() {
+            if self.protocol == Protocol::Binary && !required && fixed[k].is_some() && f.index < 64 {
                 // Its header is a constant whatever comes before it (unlike Compact's).
-                self.binary_optional_scalar(f);
+                let (buf, word) = match straight {
+                    Some(x) => x,
+                    None => {
+                        // A sizer writes nothing: no buffer to load.
+                        let buf = if self.measure { self.b.ins().iconst(I64, 0) } else { self.buf() };
+                        let word = self.b.ins().load(I64, native(), self.block, 0);
+                        *straight.insert((buf, word))
+                    }
+                };
+                self.binary_optional_scalar(f, buf, word);
                 continue;
             }
+            straight = None;
             let set = self.b.create_block();
             let next = self.b.create_block();
             let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
