@@ -244,7 +244,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     }
     println!("\nget(1) returned {sample}\n");
 
-    println!("engine per type (the JIT compiles Binary codecs on first use; Compact runs on the interpreter):");
+    println!("engine per type (the JIT compiles a type's routines on first use, per protocol and direction):");
     for (i, st) in schema.structs().iter().enumerate() {
         if matches!(st.kind, StructKind::Args | StructKind::Result)
             && !st.name.contains(".get_")
