@@ -15,8 +15,9 @@
 //! (measured against the inline varint reader below: fewer instructions
 //! inline, but the helper's byte loop ran faster on lists of equal-length
 //! varints, where its branches predict well); nested containers (a list
-//! or map as an element, key or value), uuids, unknown fields and the
-//! end-of-struct checks (unions, defaults, required fields) call the
+//! or map as an element, key or value), uuids, unknown fields, a decoder's
+//! fields off its expected order (the dispatch helper, see `decode/`) and
+//! the end-of-struct checks (unions, defaults, required fields) call the
 //! interpreter through `extern "C"` helpers, so both engines share one
 //! definition of those semantics. Types with more than [`MAX_JIT_FIELDS`]
 //! fields are declined and served by the interpreter.
