@@ -278,13 +278,18 @@ impl Gen<'_, '_> {
     /// 0x7f). Otherwise, or when it is longer, a varint of up to 8 bytes
     /// with 8 bytes of input left is read without a branch on its length
     /// ([`Gen::packed_varint`]); else (near the end of the input, or 9 and
-    /// 10 bytes) byte by byte, each checked before it is read.
+    /// 10 bytes) byte by byte, each checked before it is read, or, on the
+    /// expected path ([`Gen::leave`]), off it.
     fn varint(&mut self, first_checked: bool, max: u64) -> Value {
         debug_assert!(max >= 0x7f);
         let pos = self.b.use_var(self.pos);
         let addr = self.b.ins().iadd(self.buf, pos);
+        // `out(v)`: the value, in range; `done(v)`: before the range check.
         let out = self.b.create_block();
         self.b.append_block_param(out, I64);
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        let mut leave = None;
         if first_checked {
             let b0 = self.b.ins().uload8(I64, native(), addr, 0);
             let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
@@ -296,60 +301,47 @@ impl Gen<'_, '_> {
             self.b.def_var(self.pos, p1);
             self.b.ins().jump(out, &[BlockArg::Value(b0)]);
             self.b.switch_to_block(longer);
-            if let Some((dispatch, k, at)) = self.leave.take() {
-                // On the expected path: 8 bytes gathered without a branch on the
-                // length, else off the path (the dispatch helper reads the field):
-                // no byte-by-byte loop compiled for every field.
-                let back = self.b.create_block();
-                let done = self.b.create_block();
-                self.b.append_block_param(done, I64);
-                let packed = self.b.create_block();
-                let end = self.b.ins().iadd_imm_s(pos, 8);
-                let wide = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, self.len);
-                self.b.ins().brif(wide, packed, &[], back, &[]);
-                self.b.switch_to_block(packed);
-                // In bounds: 8 bytes are left (checked just above).
-                let word = self.b.ins().load(I64, little(), addr, 0);
-                self.packed_varint(word, back, done);
-                self.b.switch_to_block(back);
-                self.b.def_var(self.pos, at);
-                let k = self.b.ins().iconst(I64, k as i64);
-                self.b.ins().jump(dispatch, &[BlockArg::Value(k)]);
-                self.b.switch_to_block(done);
-                let v = self.b.block_params(done)[0];
-                self.range_check(v, max, out);
-                self.b.switch_to_block(out);
-                return self.b.block_params(out)[0];
-            }
+            // On the expected path, where the 8-byte gather cannot read it, the
+            // decoder leaves the path (the dispatch helper reads the field): no
+            // byte-by-byte loop compiled for every field.
+            leave = self.leave.take();
         }
-        let done = self.b.create_block();
-        self.b.append_block_param(done, I64);
+        // Fewer than 8 bytes left, or longer than 8.
+        let slow = self.b.create_block();
         let packed = self.b.create_block();
-        let bytewise = self.b.create_block();
         let end = self.b.ins().iadd_imm_s(pos, 8);
         let wide = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, self.len);
-        self.b.ins().brif(wide, packed, &[], bytewise, &[]);
+        self.b.ins().brif(wide, packed, &[], slow, &[]);
 
         self.b.switch_to_block(packed);
         // In bounds: 8 bytes are left (checked just above).
         let word = self.b.ins().load(I64, little(), addr, 0);
-        // One byte first, as the interpreter's `len()`: most lengths, counts and
-        // small integers, known without waiting for the gathering below (whose
-        // result the next read's address depends on).
-        let b0 = self.b.ins().band_imm_s(word, 0xff);
-        let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
-        let single = self.b.create_block();
-        let longer = self.b.create_block();
-        self.b.ins().brif(one, single, &[], longer, &[]);
-        self.b.switch_to_block(single);
-        let p1 = self.b.ins().iadd_imm_s(pos, 1);
-        self.b.def_var(self.pos, p1);
-        self.b.ins().jump(done, &[BlockArg::Value(b0)]);
-        self.b.switch_to_block(longer);
-        self.packed_varint(word, bytewise, done);
+        if !first_checked {
+            // One byte first, as the interpreter's `len()`: most lengths, counts and
+            // small integers, known without waiting for the gathering below (whose
+            // result the next read's address depends on).
+            let b0 = self.b.ins().band_imm_s(word, 0xff);
+            let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
+            let single = self.b.create_block();
+            let longer = self.b.create_block();
+            self.b.ins().brif(one, single, &[], longer, &[]);
+            self.b.switch_to_block(single);
+            let p1 = self.b.ins().iadd_imm_s(pos, 1);
+            self.b.def_var(self.pos, p1);
+            self.b.ins().jump(done, &[BlockArg::Value(b0)]);
+            self.b.switch_to_block(longer);
+        }
+        self.packed_varint(word, slow, done);
 
-        self.b.switch_to_block(bytewise);
-        self.bytewise_varint(done);
+        self.b.switch_to_block(slow);
+        match leave {
+            Some((dispatch, k, at)) => {
+                self.b.def_var(self.pos, at);
+                let k = self.b.ins().iconst(I64, k as i64);
+                self.b.ins().jump(dispatch, &[BlockArg::Value(k)]);
+            }
+            None => self.bytewise_varint(done),
+        }
 
         self.b.switch_to_block(done);
         let v = self.b.block_params(done)[0];
