@@ -292,15 +292,7 @@ impl Gen<'_, '_> {
         let mut leave = None;
         if first_checked {
             let b0 = self.b.ins().uload8(I64, native(), addr, 0);
-            let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
-            let single = self.b.create_block();
-            let longer = self.b.create_block();
-            self.b.ins().brif(one, single, &[], longer, &[]);
-            self.b.switch_to_block(single);
-            let p1 = self.b.ins().iadd_imm_s(pos, 1);
-            self.b.def_var(self.pos, p1);
-            self.b.ins().jump(out, &[BlockArg::Value(b0)]);
-            self.b.switch_to_block(longer);
+            self.one_byte(b0, pos, out);
             // On the expected path, where the 8-byte gather cannot read it, the
             // decoder leaves the path (the dispatch helper reads the field): no
             // byte-by-byte loop compiled for every field.
@@ -321,15 +313,7 @@ impl Gen<'_, '_> {
             // small integers, known without waiting for the gathering below (whose
             // result the next read's address depends on).
             let b0 = self.b.ins().band_imm_s(word, 0xff);
-            let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
-            let single = self.b.create_block();
-            let longer = self.b.create_block();
-            self.b.ins().brif(one, single, &[], longer, &[]);
-            self.b.switch_to_block(single);
-            let p1 = self.b.ins().iadd_imm_s(pos, 1);
-            self.b.def_var(self.pos, p1);
-            self.b.ins().jump(done, &[BlockArg::Value(b0)]);
-            self.b.switch_to_block(longer);
+            self.one_byte(b0, pos, done);
         }
         self.packed_varint(word, slow, done);
 
@@ -348,6 +332,20 @@ impl Gen<'_, '_> {
         self.range_check(v, max, out);
         self.b.switch_to_block(out);
         self.b.block_params(out)[0]
+    }
+
+    /// A varint's first byte `b0` (at `pos`): when it is the whole varint,
+    /// jumps to `to(b0)` with `pos` past it; else goes on, in a new block.
+    fn one_byte(&mut self, b0: Value, pos: Value, to: Block) {
+        let one = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, b0, 0x80);
+        let single = self.b.create_block();
+        let longer = self.b.create_block();
+        self.b.ins().brif(one, single, &[], longer, &[]);
+        self.b.switch_to_block(single);
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(to, &[BlockArg::Value(b0)]);
+        self.b.switch_to_block(longer);
     }
 
     /// Fails when `v` is above `max`, else jumps to `out(v)`.
