@@ -614,15 +614,10 @@ impl Gen<'_, '_> {
         if self.measure {
             return;
         }
+        let pos = self.b.use_var(self.pos);
         let end = match n {
-            Some(n) => {
-                let pos = self.b.use_var(self.pos);
-                self.b.ins().iadd(pos, n)
-            }
-            None => {
-                let pos = self.b.use_var(self.pos);
-                super::ir::add_imm(self.b, pos, constant)
-            }
+            Some(n) => self.b.ins().iadd(pos, n),
+            None => super::ir::add_imm(self.b, pos, constant),
         };
         let short = self.past_capacity(end);
         let grow = self.b.create_block();
