@@ -459,6 +459,61 @@ fn engines_agree_on_kitex_order_and_sparse_structs() {
     assert!(seen >= 60, "most cases were encoded ({seen})");
 }
 
+/// Structs wider than one run of the Binary decoder's expected path (its
+/// fixed-size fields are checked in runs of at most 256 bytes): every split
+/// of a run, and a run that ends at a string, a list or the stop byte, decode
+/// as the interpreter does, in declaration order, in Kitex's, sparse, and
+/// cut short at every byte, without reading past the input.
+#[test]
+fn engines_agree_on_structs_wider_than_a_run() {
+    let mut idl = String::from("struct Wide {\n");
+    let kinds = ["i64", "double", "i32", "bool", "i16", "i8"];
+    for i in 1..=40 {
+        idl.push_str(&format!("  {i}: {} f{i}\n", kinds[(i / 7) % kinds.len()]));
+    }
+    idl.push_str("  41: string s41\n  42: list<i64> l42\n");
+    for i in 43..=80 {
+        idl.push_str(&format!("  {i}: {} f{i}\n", kinds[i % kinds.len()]));
+    }
+    idl.push_str("}\nstruct Flat {\n");
+    for i in 1..=60 {
+        idl.push_str(&format!("  {i}: i64 f{i}\n"));
+    }
+    idl.push_str("}\n");
+    let layouts = Layouts::new(Schema::parse_str("wide.thrift", &idl).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let fixed = |v: &Value| !matches!(v, Value::String(_) | Value::Binary(_) | Value::List(_));
+    let mut guarded = GuardedInput::new(1 << 16);
+    let mut seen = 0;
+    for name in ["Wide", "Flat"] {
+        let id = layouts.schema().struct_by_name(name).unwrap();
+        assert!(jit.ensure(id).unwrap());
+        for seed in 1..3u64 {
+            let mut s = seed;
+            // Every field, in declaration order: the expected path end to end.
+            let fields: Vec<_> =
+                layouts.get(id).fields.iter().map(|f| (f.id, value(&layouts, &f.kind, &mut s, 1))).collect();
+            let mut kitex = fields.clone();
+            kitex.sort_by_key(|(_, v)| !fixed(v));
+            let sparse: Vec<_> = fields.iter().skip(seed as usize % 2).step_by(2).cloned().collect();
+            for order in [&fields, &kitex, &sparse] {
+                for protocol in PROTOCOLS {
+                    let Some(bytes) = in_order(&layouts, id, protocol, order) else { continue };
+                    assert!(check(&jit, id, protocol, &bytes), "{name} ({}): decodes", protocol.name());
+                    for cut in 0..bytes.len() {
+                        check(&jit, id, protocol, &bytes[..cut]);
+                        // And nothing is read past the input's end.
+                        let input = guarded.place(&bytes[..cut]);
+                        assert!(jit.decode_compiled(id, protocol, &input, &DecodeOptions::default()).is_none());
+                    }
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen >= 20, "most cases were encoded ({seen})");
+}
+
 /// Inputs placed so that their last byte is the last one before a page that
 /// cannot be read: a compiled decoder that reads one byte past its input
 /// (a bounds check missing on some path, even one that ends in an error

@@ -79,6 +79,16 @@ pub struct DecodeCtx {
     pub protocol: u64,
 }
 
+/// The most bytes one run of the Binary decoder's expected path covers: the
+/// length of [`RUN_ZEROS`]. A run is a struct's consecutive fixed-size fields
+/// and the header after them; 256 bytes hold 23 `i64` fields, and a longer
+/// run is split in two, at the cost of one more branch.
+pub(crate) const RUN_MAX: usize = 256;
+
+/// What the Binary decoder reads a run's headers from when the input is
+/// shorter than the run: a header's type byte is never 0, so none matches.
+pub(crate) static RUN_ZEROS: [u8; RUN_MAX] = [0; RUN_MAX];
+
 impl DecodeCtx {
     pub(crate) const BUF: i32 = 0;
     pub(crate) const LEN: i32 = 8;
@@ -497,7 +507,10 @@ extern "C" fn h_grow(ctx: *mut EncodeCtx, additional: u64) -> i32 {
             let c = &mut *ctx;
             let v = &mut *c.vec;
             v.set_len(c.pos);
-            v.reserve(additional as usize);
+            // No memory for it fails the encode (the interpreter then tries), not the process.
+            if v.try_reserve(additional as usize).is_err() {
+                return ERROR;
+            }
             c.buf = v.as_mut_ptr();
             c.cap = v.capacity();
             OK

@@ -7,41 +7,120 @@ use cranelift_codegen::ir::types::{I8, I16, I32, I64};
 use cranelift_codegen::ir::{Block, InstBuilder, Value};
 
 use super::{Bounds, Gen, Plan, native};
+use crate::jit::rt::{RUN_MAX, RUN_ZEROS};
 use crate::layout::{FieldLayout, ValueKind};
 
 impl Gen<'_, '_> {
-    /// `check_k`: goes on with field k's header consumed when the next 3
-    /// bytes are its header, else jumps to `miss(k)`. One bounds check
-    /// covers the header and a fixed-size value (or a string's or list's
-    /// length).
-    pub(super) fn binary_expect_header(&mut self, k: usize, p: Plan, miss: Block) {
-        let f = &self.layout.fields[k];
-        let need = 3 + match p {
-            Plan::Scalar(size) => i64::from(size),
-            Plan::Bytes => 4,
-            Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
-            Plan::Struct(_) | Plan::Map | Plan::Interp => 1,
-        };
-        // In bounds, or the context's zeros (which match no header).
-        let (pos, addr) = self.header_at(need);
-        // The 3 header bytes, as a little-endian word (no byte swap), against a constant.
-        let word = self.b.ins().load(I32, native(), addr, 0);
-        let hdr = self.b.ins().band_imm_s(word, 0x00ff_ffff);
-        let [hi, lo] = (f.id as u16).to_be_bytes();
-        let expected = i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0]));
-        let same = self.b.ins().icmp_imm_s(IntCC::Equal, hdr, expected);
-        let consume = self.b.create_block();
-        let at = self.field_arg(k);
-        self.b.ins().brif(same, consume, &[], miss, &[at]);
-        super::super::ir::enter(self.b, consume);
-        match p {
-            // Read from the header's address; `pos` moves past header and value at once.
-            Plan::Scalar(_) | Plan::Bytes => self.header = Some((pos, addr, 3)),
-            _ => {
-                let after = self.b.ins().iadd_imm_s(pos, 3);
-                self.b.def_var(self.pos, after);
+    /// The expected path from field `k`: runs of fixed-size scalar fields,
+    /// each checked at once, up to the next field of another plan (whose
+    /// header is then consumed, and whose index is returned) or the stop
+    /// byte (consumed, with a jump to `done`; returns the field count).
+    pub(super) fn binary_run(&mut self, mut k: usize, plans: &[Plan], dispatch: Block, done: Block) -> usize {
+        loop {
+            match self.binary_one_run(k, plans, dispatch, done) {
+                RunEnd::Split(j) => k = j,
+                RunEnd::Field(j) => return j,
+                RunEnd::Stop => return plans.len(),
             }
         }
+    }
+
+    /// One run from field `k`: the scalar fields from `k` on, then the header
+    /// of the next field of another plan, or the stop byte, at offsets known
+    /// from the run's start. One bounds check covers them all (when the input
+    /// is shorter, the headers are read from [`RUN_ZEROS`], which match none),
+    /// and one test all their headers: any difference jumps to `dispatch(k)`,
+    /// before a value is stored, and the helper reads from field `k` on. A
+    /// run covers at most [`RUN_MAX`] bytes; a longer one is split.
+    fn binary_one_run(&mut self, k: usize, plans: &[Plan], dispatch: Block, done: Block) -> RunEnd {
+        let fields = &self.layout.fields;
+        let mut scalars = Vec::new(); // (field index, header offset)
+        let mut off = 0i64;
+        let mut j = k;
+        let (end, need) = loop {
+            match plans.get(j) {
+                None if j == k => {
+                    // Nothing but the stop byte: a zero, so it is not read from the zeros.
+                    self.expect_stop(dispatch, done);
+                    return RunEnd::Stop;
+                }
+                None => break (RunEnd::Stop, off + 1),
+                Some(&Plan::Scalar(size)) => {
+                    let len = 3 + i64::from(size);
+                    if j > k && off + len + 1 > RUN_MAX as i64 {
+                        break (RunEnd::Split(j), off);
+                    }
+                    scalars.push((j, off));
+                    off += len;
+                }
+                Some(&p) => {
+                    let value = match p {
+                        Plan::Bytes => 4,
+                        Plan::ScalarList(_) | Plan::BytesList | Plan::StructList(_) => 5,
+                        _ => 1,
+                    };
+                    if j > k && off + 3 + value > RUN_MAX as i64 {
+                        break (RunEnd::Split(j), off);
+                    }
+                    break (RunEnd::Field(j), off + 3 + value);
+                }
+            }
+            j += 1;
+        };
+        // In bounds, or the zeros.
+        let pos = self.b.use_var(self.pos);
+        let last = super::super::ir::add_imm(self.b, pos, need);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, last, self.len);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let zeros = self.b.ins().iconst(I64, RUN_ZEROS.as_ptr() as i64);
+        let at = self.b.ins().select(short, zeros, addr);
+        // Each header, as a little-endian word of its 3 bytes (no byte swap), against
+        // its constant: the differences ORed together.
+        let mut headers = scalars.clone();
+        if let RunEnd::Field(j) = end {
+            headers.push((j, off));
+        }
+        let mut diff = None;
+        for (i, o) in headers {
+            let f = &fields[i];
+            let word = self.b.ins().load(I32, native(), at, o as i32);
+            let [hi, lo] = (f.id as u16).to_be_bytes();
+            let x = self.b.ins().bxor_imm_s(word, i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0])));
+            let x = self.b.ins().band_imm_s(x, 0x00ff_ffff);
+            diff = Some(diff.map_or(x, |d| self.b.ins().bor(d, x)));
+        }
+        if let RunEnd::Stop = end {
+            let t = self.b.ins().uload8(I32, native(), at, off as i32);
+            diff = Some(diff.map_or(t, |d| self.b.ins().bor(d, t)));
+        }
+        let diff = diff.expect("a run has a header or the stop byte after one");
+        let same = self.b.create_block();
+        let at_k = self.field_arg(k);
+        self.b.ins().brif(diff, dispatch, &[at_k], same, &[]);
+        super::super::ir::enter(self.b, same);
+        let layout = self.layout;
+        for (i, o) in scalars {
+            let f = &layout.fields[i];
+            // Read at a constant offset from the run's start; `pos` moves past it.
+            self.header = Some((pos, at, o + 3));
+            self.binary_scalar(&f.kind, self.block, f.offset as i32, Bounds::Header);
+            self.mark_present(f);
+        }
+        match end {
+            RunEnd::Stop => {
+                self.flush_seen();
+                let p1 = super::super::ir::add_imm(self.b, pos, off + 1);
+                self.b.def_var(self.pos, p1);
+                self.b.ins().jump(done, &[]);
+            }
+            RunEnd::Field(j) if plans[j] == Plan::Bytes => self.header = Some((pos, at, off + 3)),
+            RunEnd::Field(_) => {
+                let after = super::super::ir::add_imm(self.b, pos, off + 3);
+                self.b.def_var(self.pos, after);
+            }
+            RunEnd::Split(_) => {}
+        }
+        end
     }
 
     /// A big-endian scalar of `kind` at `pos`, stored natively at `dst + off`.
@@ -177,4 +256,15 @@ impl Gen<'_, '_> {
         let v = self.b.ins().load(ty, native(), addr, off);
         if ty == I8 { v } else { self.b.ins().bswap(v) }
     }
+}
+
+/// Where a run of the expected path ends.
+#[derive(Clone, Copy)]
+enum RunEnd {
+    /// At field j, a scalar, because the run is full: the next run starts there.
+    Split(usize),
+    /// At field j, of another plan: its header is consumed, its value is next.
+    Field(usize),
+    /// At the stop byte, consumed.
+    Stop,
 }

@@ -9,6 +9,17 @@
 //! on to field k+1's header in the same block. Presence bits are known
 //! while generating code and stored once per segment (below).
 //!
+//! Binary goes further: a *run* of consecutive fixed-size scalar fields,
+//! with the header of the field after them (or the stop byte), sits at
+//! offsets known from the run's start, so one bounds check and one test of
+//! all the run's headers (their differences from the constants ORed
+//! together) come before its values are read, with no branch per field
+//! (`binary.rs`, `Gen::binary_run`). That cut the decoder's compile
+//! time by a third (`Wide20`: 4.27 M → 2.76 M instructions) and did not
+//! slow it down.
+//! A run that does not match is read from its first field by the dispatch
+//! helper.
+//!
 //! Structs, containers and fields left to the interpreter are read in a
 //! block of their own, `read_k` ([`own_read_block`]), which ends a
 //! *segment* of the expected path; the next segment starts after it.
@@ -298,48 +309,28 @@ impl Gen<'_, '_> {
         self.b.append_block_param(unknown, I64); // field id
         self.b.append_block_param(unknown, I64); // the next field expected after it
 
-        // The expected path, straight-line: field k's header test goes on with its value,
-        // then field k+1's header test, in the same block, or jumps to `dispatch(k)`.
-        for k in 0..n {
-            let f = &self.layout.fields[k];
-            let p = plans[k];
+        // The expected path, straight-line. Binary checks a run of fixed-size fields at
+        // once (their headers are at known offsets), Compact one field at a time; either
+        // goes on with the values, then the next check, in the same block, or jumps to
+        // `dispatch(k)`.
+        let mut k = 0;
+        loop {
             match self.protocol {
-                Protocol::Binary => self.binary_expect_header(k, p, dispatch),
-                Protocol::Compact => self.compact_expect_header(k, p, dispatch),
-            }
-            match reads[k] {
-                Some(read) => {
-                    self.flush_seen();
-                    self.b.ins().jump(read, &[]);
-                    // read_k: from here and from `dispatch`; a new segment.
-                    self.b.switch_to_block(read);
-                    self.zeros = None;
-                    self.read_value(k, f, p, Bounds::Unchecked, unknown);
-                    self.store_present(f);
+                Protocol::Binary => {
+                    k = self.binary_run(k, &plans, dispatch, done);
+                    if k == n {
+                        break;
+                    }
                 }
-                None => {
-                    // Header and (the start of) the value are in bounds: read inline.
-                    self.read_value(k, f, p, Bounds::Header, unknown);
-                    self.mark_present(f);
+                Protocol::Compact if k == n => {
+                    self.expect_stop(dispatch, done);
+                    break;
                 }
+                Protocol::Compact => self.compact_expect_header(k, plans[k], dispatch),
             }
+            self.field_value(k, plans[k], reads[k], unknown);
+            k += 1;
         }
-        // After the last expected field: the stop byte, or `dispatch(n)`.
-        let pos = self.b.use_var(self.pos);
-        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
-        let load_stop = self.b.create_block();
-        let at_end = self.field_arg(n);
-        self.b.ins().brif(short, dispatch, &[at_end], load_stop, &[]);
-        super::ir::enter(self.b, load_stop);
-        let addr = self.b.ins().iadd(self.buf, pos);
-        let t = self.b.ins().uload8(I64, native(), addr, 0);
-        let stop = self.b.create_block();
-        self.b.ins().brif(t, dispatch, &[at_end], stop, &[]);
-        super::ir::enter(self.b, stop);
-        self.flush_seen();
-        let p1 = self.b.ins().iadd_imm_s(pos, 1);
-        self.b.def_var(self.pos, p1);
-        self.b.ins().jump(done, &[]);
 
         // dispatch(k): off the expected path at field k (missing, out of order or
         // unknown, or the input ended). The helper marks the fields read since the
@@ -383,6 +374,47 @@ impl Gen<'_, '_> {
         }
         let ok = self.b.ins().iconst(I32, i64::from(OK));
         self.b.ins().return_(&[ok]);
+    }
+
+    /// Field k's value, its header consumed on the expected path: inline, or
+    /// in its own block `read_k` (a new segment).
+    fn field_value(&mut self, k: usize, p: Plan, read: Option<Block>, unknown: Block) {
+        let f = &self.layout.fields[k];
+        match read {
+            Some(read) => {
+                self.flush_seen();
+                self.b.ins().jump(read, &[]);
+                // read_k: from here and from `dispatch`; a new segment.
+                self.b.switch_to_block(read);
+                self.zeros = None;
+                self.read_value(k, f, p, Bounds::Unchecked, unknown);
+                self.store_present(f);
+            }
+            None => {
+                // Header and (the start of) the value are in bounds: read inline.
+                self.read_value(k, f, p, Bounds::Header, unknown);
+                self.mark_present(f);
+            }
+        }
+    }
+
+    /// The stop byte at `pos`, after the last field: on to `done`, or `dispatch(n)`.
+    fn expect_stop(&mut self, dispatch: Block, done: Block) {
+        let pos = self.b.use_var(self.pos);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, pos, self.len);
+        let load_stop = self.b.create_block();
+        let at_end = self.field_arg(self.layout.fields.len());
+        self.b.ins().brif(short, dispatch, &[at_end], load_stop, &[]);
+        super::ir::enter(self.b, load_stop);
+        let addr = self.b.ins().iadd(self.buf, pos);
+        let t = self.b.ins().uload8(I64, native(), addr, 0);
+        let stop = self.b.create_block();
+        self.b.ins().brif(t, dispatch, &[at_end], stop, &[]);
+        super::ir::enter(self.b, stop);
+        self.flush_seen();
+        let p1 = self.b.ins().iadd_imm_s(pos, 1);
+        self.b.def_var(self.pos, p1);
+        self.b.ins().jump(done, &[]);
     }
 
     /// `k` as the argument of `dispatch` (the next field expected) or of `unknown`.
