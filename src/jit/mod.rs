@@ -156,8 +156,41 @@ pub struct Jit {
 
 struct State {
     module: Option<JITModule>,
-    fctx: FunctionBuilderContext,
     call_conv: CallConv,
+}
+
+/// What compiling a function allocates and can reuse: Cranelift's context
+/// (the function, its analyses, the register allocator's tables) and the
+/// builder's. Kept between compiles, even of different JITs, so that a
+/// compile does not first grow its tables from empty.
+struct Scratch {
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+}
+
+/// Idle scratch, at most [`SCRATCH_KEPT`]. A compile takes one (or makes one)
+/// and gives it back.
+static SCRATCH: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+
+/// How many idle scratch spaces are kept: one per thread compiling at the
+/// same time, up to this many (each JIT compiles under its own lock, so more
+/// than one only happens with several schemas loaded at once). Each holds
+/// the tables of the largest function it compiled, tens of kilobytes for
+/// the corpus types.
+const SCRATCH_KEPT: usize = 4;
+
+impl Scratch {
+    fn take() -> Scratch {
+        let idle = SCRATCH.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        idle.unwrap_or_else(|| Scratch { ctx: Context::new(), fctx: FunctionBuilderContext::new() })
+    }
+
+    fn give_back(self) {
+        let mut idle = SCRATCH.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < SCRATCH_KEPT {
+            idle.push(self);
+        }
+    }
 }
 
 // SAFETY: the module is only touched under the mutex; the function tables
@@ -217,7 +250,7 @@ impl Jit {
         let empty = || (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect::<Vec<_>>().into_boxed_slice();
         Ok(Arc::new(Jit {
             layouts,
-            state: Mutex::new(State { module: Some(module), fctx: FunctionBuilderContext::new(), call_conv }),
+            state: Mutex::new(State { module: Some(module), call_conv }),
             decode_fns: [empty(), empty()],
             encode_fns: [empty(), empty()],
             size_fns: [empty(), empty()],
@@ -344,10 +377,12 @@ impl Jit {
         }
         let batch = self.closure(ty, protocol, kinds);
         let start = Instant::now();
-        let State { module, fctx, call_conv } = &mut *state;
+        let State { module, call_conv } = &mut *state;
         let module = module.as_mut().expect("the module lives until drop");
         let call_conv = *call_conv;
-        let mut ctx = module.make_context();
+        let mut scratch = Scratch::take();
+        let Scratch { ctx, fctx } = &mut scratch;
+        module.clear_context(ctx);
         // (type, routine, function)
         let mut ids = Vec::with_capacity(batch.len() * kinds.len());
         let mut code = 0u64;
@@ -364,14 +399,13 @@ impl Jit {
                     build(&mut b, &self.layouts, layout, protocol, kind, call_conv);
                     b.finalize(module.target_config());
                 }
-                module
-                    .define_function(id, &mut ctx)
-                    .map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
+                module.define_function(id, ctx).map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
                 code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
-                module.clear_context(&mut ctx);
+                module.clear_context(ctx);
                 ids.push((t, kind, id));
             }
         }
+        scratch.give_back();
         module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
         // Publish children before the requested type (its code calls theirs).
         for &(t, kind, id) in ids.iter().rev() {
@@ -802,4 +836,52 @@ fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&
         });
     }
     Ok(Inspection { target: isa.triple().to_string(), protocol, routines })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EncodeErrorKind;
+    use crate::schema::Schema;
+    use crate::value::Value;
+
+    /// A string whose length does not fit an i32 fails in the compiled
+    /// encoder and sizer, in both protocols, before a byte of it is read
+    /// (its slot points at 3 bytes: a copy would crash), and the codec then
+    /// reports the interpreter's `TooLong`. No message can carry one on the
+    /// wire, so the slot is written by hand.
+    #[test]
+    fn strings_past_an_i32_length_fail_before_they_are_read() {
+        let idl = "struct T { 1: i32 a, 2: string s, 3: i64 b, 4: required binary r }";
+        let layouts = Layouts::new(Schema::parse_str("t.thrift", idl).unwrap());
+        let ty = layouts.schema().struct_by_name("T").unwrap();
+        let jit = Jit::new(layouts.clone()).unwrap();
+        for field in ["s", "r"] {
+            let value = Value::Struct(vec![
+                (1, Value::I32(7)),
+                (2, Value::String("abc".into())),
+                (3, Value::I64(-1)),
+                (4, Value::Binary(vec![1, 2, 3])),
+            ]);
+            let message = Message::from_value(layouts.clone(), ty, &value).unwrap();
+            let f = layouts.get(ty).fields.iter().find(|f| &*f.name == field).unwrap();
+            let root = message.root();
+            // SAFETY: the slot of a string field holds (pointer, length); only the
+            // length is changed, and nothing reads the message but the code under test.
+            unsafe {
+                let len = root.ptr().as_ptr().add(f.offset + 8) as *mut usize;
+                len.write_unaligned(i32::MAX as usize + 1);
+            }
+            for protocol in PROTOCOLS {
+                assert!(jit.ensure_for(ty, protocol).unwrap());
+                assert!(jit.ensure_sizer_for(ty, protocol).unwrap());
+                let mut out = vec![9];
+                assert!(!jit.encode_compiled(&root, protocol, &mut out), "{field} {protocol:?}");
+                assert_eq!(out, [9], "the output is left as it was");
+                assert_eq!(jit.encoded_size_compiled(&root, protocol), None);
+                let e = jit.encode(&root, protocol, &mut out).unwrap_err();
+                assert_eq!(e.kind(), EncodeErrorKind::TooLong, "{field} {protocol:?}");
+            }
+        }
+    }
 }

@@ -35,6 +35,15 @@ fn native() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// What a string or binary field longer than an i32 length asks the shared
+/// growth path for ([`Gen::ensure_shared`]): no buffer reaches it (a `Vec`
+/// holds at most `isize::MAX` bytes, and `pos` is below that, so the sum
+/// does not wrap), and no other site there asks for as much (a run of scalar
+/// fields, a header, or a string of at most `i32::MAX` bytes with its header
+/// and length), so the growth path fails on it and the interpreter then
+/// reports the field as too long.
+const TOO_LONG: i64 = 1 << 62;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
     Scalar,
@@ -271,10 +280,18 @@ impl Gen<'_, '_> {
             }
             Plan::Bytes => {
                 let (_, n) = self.load_slice(self.block, off);
-                self.check_len(n);
                 let fixed = hdr + self.len_max();
-                let need = self.b.ins().iadd_imm_s(n, fixed);
-                self.ensure_shared(Some(need), 0);
+                if self.measure {
+                    self.check_len(n);
+                } else {
+                    // A length past an i32 asks for more room than any field can
+                    // take, which fails in the growth path: no branch of its own.
+                    let long = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, n, i64::from(i32::MAX));
+                    let need = self.b.ins().iadd_imm_s(n, fixed);
+                    let never = self.b.ins().iconst(I64, TOO_LONG);
+                    let need = self.b.ins().select(long, never, need);
+                    self.ensure_shared(Some(need), 0);
+                }
                 // Loaded again after the check (see `ensure_shared`).
                 let (ptr, n) = self.load_slice(self.block, off);
                 self.field_header(f);
@@ -681,6 +698,11 @@ impl Gen<'_, '_> {
         let Some((grow, sites)) = self.grow.take() else { return };
         self.b.switch_to_block(grow);
         let (need, site) = (self.b.block_params(grow)[0], self.b.block_params(grow)[1]);
+        // A string too long for an i32 length (see `TOO_LONG`) fails here.
+        let long = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, need, TOO_LONG);
+        let grow_ok = self.b.create_block();
+        self.b.ins().brif(long, self.error, &[], grow_ok, &[]);
+        self.b.switch_to_block(grow_ok);
         self.sync();
         let status = self.call_helper(Helpers::GROW, &[I64; 2], &[self.ctx, need]);
         self.check_status(status);
