@@ -190,8 +190,10 @@ pub struct Helpers {
     /// reading scalar and string fields the interpreter's way, until the
     /// stop byte or a field the decoder reads in a block of its own
     /// (`decode::reads_compiled`), which it leaves past its header. Sets
-    /// `ctx.resume` to that field's index, or to the field count after the
-    /// stop byte.
+    /// `ctx.resume` to that field's rank among the fields with a block of
+    /// their own, or to their count after the stop byte
+    /// (`decode::resume_index`: the decoder's jump table has no entry for
+    /// the other fields).
     pub dispatch: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
 }
 
@@ -437,7 +439,7 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
                     let Ok(h) = d.r.field_header() else { return ERROR };
                     if h.ttype == crate::wire::ttype::STOP {
                         (*ctx).pos = d.r.pos();
-                        (*ctx).resume = n as u32;
+                        (*ctx).resume = super::decode::resume_index(layouts, layout, n);
                         return OK;
                     }
                     if let Some(j) = layout.field_index(h.id) {
@@ -445,7 +447,7 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
                         if f.ttype == h.ttype {
                             if super::decode::reads_compiled(layouts, f) {
                                 (*ctx).pos = d.r.pos();
-                                (*ctx).resume = j as u32;
+                                (*ctx).resume = super::decode::resume_index(layouts, layout, j);
                                 return OK;
                             }
                             let start = d.r.pos();

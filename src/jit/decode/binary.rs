@@ -74,8 +74,9 @@ impl Gen<'_, '_> {
         let addr = self.b.ins().iadd(self.buf, pos);
         let zeros = self.b.ins().iconst(I64, RUN_ZEROS.as_ptr() as i64);
         let at = self.b.ins().select(short, zeros, addr);
-        // Each header, as a little-endian word of its 3 bytes (no byte swap), against
-        // its constant: the differences ORed together.
+        // Each header, as a little-endian word of its 3 bytes and the byte after them (no
+        // byte swap), against its constant: the differences ORed together, then the
+        // fourth bytes masked off once.
         let mut headers = scalars.clone();
         if let RunEnd::Field(j) = end {
             headers.push((j, off));
@@ -86,9 +87,9 @@ impl Gen<'_, '_> {
             let word = self.b.ins().load(I32, native(), at, o as i32);
             let [hi, lo] = (f.id as u16).to_be_bytes();
             let x = self.b.ins().bxor_imm_s(word, i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0])));
-            let x = self.b.ins().band_imm_s(x, 0x00ff_ffff);
             diff = Some(diff.map_or(x, |d| self.b.ins().bor(d, x)));
         }
+        let mut diff = diff.map(|d| self.b.ins().band_imm_s(d, 0x00ff_ffff));
         if let RunEnd::Stop = end {
             let t = self.b.ins().uload8(I32, native(), at, off as i32);
             diff = Some(diff.map_or(t, |d| self.b.ins().bor(d, t)));

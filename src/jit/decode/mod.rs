@@ -190,6 +190,13 @@ pub(crate) fn segment_start(layouts: &Layouts, layout: &StructLayout, k: usize) 
     s
 }
 
+/// Where the decoder continues after the dispatch helper, as the index of
+/// its jump table: `read_j` for field `j` (its rank among the fields with a
+/// read block), or `done` after them when `j` is the field count.
+pub(crate) fn resume_index(layouts: &Layouts, layout: &StructLayout, j: usize) -> u32 {
+    layout.fields[..j].iter().filter(|f| reads_compiled(layouts, f)).count() as u32
+}
+
 /// Whether the decoder, not the dispatch helper, reads the value of field
 /// `f` when it comes off the expected order ([`super::rt::Helpers::dispatch`]).
 pub(crate) fn reads_compiled(layouts: &Layouts, f: &FieldLayout) -> bool {
@@ -345,7 +352,9 @@ impl Gen<'_, '_> {
         self.check_status(status);
         self.reload_pos();
         let resume = self.b.ins().load(I32, native(), self.ctx, DecodeCtx::RESUME);
-        let mut targets: Vec<Block> = reads.iter().map(|r| r.unwrap_or(self.error)).collect();
+        // Only the fields with a read block have an entry (see `resume_index`): an entry
+        // per field would be an edge, and a block, per field.
+        let mut targets: Vec<Block> = reads.iter().filter_map(|r| *r).collect();
         targets.push(done);
         let table: Vec<_> = targets.iter().map(|&t| self.b.func.dfg.block_call(t, &[])).collect();
         let otherwise = self.b.func.dfg.block_call(self.error, &[]);

@@ -64,6 +64,24 @@ impl Gen<'_, '_> {
         self.b.def_var(self.pos, end);
     }
 
+    /// String or binary field `f` of `n` bytes at `ptr` (capacity for all of it
+    /// checked): header, length and bytes at offsets from one address.
+    pub(super) fn binary_bytes_field(&mut self, f: &FieldLayout, ptr: Value, n: Value) {
+        let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
+        let at = self.b.ins().iadd(buf, pos);
+        // The header's 3 bytes and one more as one store: the length overwrites the fourth.
+        let [hi, lo] = f.id.to_be_bytes();
+        let header = self.b.ins().iconst(I32, i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0])));
+        self.b.ins().store(native(), header, at, 0);
+        let n32 = self.b.ins().ireduce(I32, n);
+        self.store_be(n32, at, 3);
+        let dst = self.b.ins().iadd_imm_s(at, 7);
+        self.copy_bytes(dst, ptr, n);
+        let end = self.b.ins().iadd(pos, n);
+        let end = self.b.ins().iadd_imm_s(end, 7);
+        self.b.def_var(self.pos, end);
+    }
+
     /// The scalar of `kind` at `src + src_off`, big-endian at `pos` (capacity checked).
     pub(super) fn binary_scalar(&mut self, kind: &ValueKind, src: Value, src_off: i32) {
         if self.measure {

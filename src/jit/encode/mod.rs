@@ -279,7 +279,7 @@ impl Gen<'_, '_> {
                 }
             }
             Plan::Bytes => {
-                let (_, n) = self.load_slice(self.block, off);
+                let n = self.b.ins().load(I64, native(), self.block, off + 8);
                 let fixed = hdr + self.len_max();
                 if self.measure {
                     self.check_len(n);
@@ -294,8 +294,12 @@ impl Gen<'_, '_> {
                 }
                 // Loaded again after the check (see `ensure_shared`).
                 let (ptr, n) = self.load_slice(self.block, off);
-                self.field_header(f);
-                self.write_bytes_body(ptr, n);
+                if self.protocol == Protocol::Binary && !self.measure {
+                    self.binary_bytes_field(f, ptr, n);
+                } else {
+                    self.field_header(f);
+                    self.write_bytes_body(ptr, n);
+                }
             }
             Plan::Struct(id) => {
                 self.ensure_shared(None, hdr);
@@ -409,6 +413,13 @@ impl Gen<'_, '_> {
         }
         let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
+        self.copy_bytes(dst, ptr, n);
+        let p2 = self.b.ins().iadd(pos, n);
+        self.b.def_var(self.pos, p2);
+    }
+
+    /// Copies `n` bytes from `ptr` to `dst` (capacity checked, no overlap).
+    fn copy_bytes(&mut self, dst: Value, ptr: Value, n: Value) {
         super::ir::call_helper(
             self.b,
             self.call_conv,
@@ -419,8 +430,6 @@ impl Gen<'_, '_> {
             I64,
             &[dst, ptr, n],
         );
-        let p2 = self.b.ins().iadd(pos, n);
-        self.b.def_var(self.pos, p2);
     }
 
     fn encode_child(&mut self, id: StructId, child: Value, depth: Value) {
