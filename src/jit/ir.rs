@@ -1,12 +1,12 @@
 //! IR pieces both generators (decode and encode, every protocol) share:
-//! calling a helper through the table in the context, returning a failed
+//! calling a helper of the table, returning a failed
 //! status from the generated function, and how lists of fixed-width
 //! scalars are converted in bulk.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature, Type, Value, ValueDef,
+    AbiParam, Block, BlockArg, InstBuilder, InstructionData, Opcode, Signature, Type, Value, ValueDef,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::FunctionBuilder;
@@ -15,54 +15,42 @@ use super::rt::conv;
 use crate::layout::ValueKind;
 use crate::wire::Protocol;
 
-/// Flags of every load and store of generated code: bounds were checked
-/// before the access, and nothing claims alignment.
-pub(crate) fn native() -> MemFlagsData {
-    MemFlagsData::new().with_notrap()
-}
-
-/// Calls the helper at `offset` of the table whose pointer is at
-/// `ctx + table_field`, with `args` of types `params`, returning one `ret`.
-#[expect(clippy::too_many_arguments, reason = "one call site shape, spelled out")]
+/// Calls the helper at `offset` of [`super::rt::HELPERS`], with `args` of
+/// types `params`, returning one `ret`. Its address is a constant of the
+/// code (the helpers live as long as the process), not two loads through
+/// the context: fewer instructions to compile and to run, and still no
+/// relocation, so the same IR compiles for any target.
 pub(crate) fn call_helper(
     b: &mut FunctionBuilder<'_>,
     call_conv: CallConv,
-    ctx: Value,
-    table_field: i32,
     offset: i32,
     params: &[Type],
     ret: Type,
     args: &[Value],
 ) -> Value {
-    call_helper_returning(b, call_conv, ctx, table_field, offset, params, Some(ret), args)[0]
+    call_helper_returning(b, call_conv, offset, params, Some(ret), args)[0]
 }
 
 /// As [`call_helper`], for a helper that returns nothing.
 pub(crate) fn call_helper_void(
     b: &mut FunctionBuilder<'_>,
     call_conv: CallConv,
-    ctx: Value,
-    table_field: i32,
     offset: i32,
     params: &[Type],
     args: &[Value],
 ) {
-    call_helper_returning(b, call_conv, ctx, table_field, offset, params, None, args);
+    call_helper_returning(b, call_conv, offset, params, None, args);
 }
 
-#[expect(clippy::too_many_arguments, reason = "one call site shape, spelled out")]
 fn call_helper_returning(
     b: &mut FunctionBuilder<'_>,
     call_conv: CallConv,
-    ctx: Value,
-    table_field: i32,
     offset: i32,
     params: &[Type],
     ret: Option<Type>,
     args: &[Value],
 ) -> Vec<Value> {
-    let table = b.ins().load(I64, native(), ctx, table_field);
-    let f = b.ins().load(I64, native(), table, offset);
+    let f = b.ins().iconst(I64, super::rt::helper_address(offset) as i64);
     let mut sig = Signature::new(call_conv);
     sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
     sig.returns.extend(ret.map(AbiParam::new));

@@ -94,7 +94,7 @@ use crate::schema::StructId;
 use crate::value::{Arena, Message, StructRef, new_block};
 use crate::wire::{DEFAULT_MAX_DEPTH, Protocol};
 
-use rt::{DecodeCtx, EncodeCtx, HELPERS, OK, protocol_code};
+use rt::{DecodeCtx, EncodeCtx, OK, protocol_code};
 
 /// The protocols the JIT compiles, in the order of its function tables.
 const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
@@ -225,7 +225,7 @@ fn isa(target: Option<&str>) -> Result<OwnedTargetIsa, JitError> {
     // bought about 1% of run time on Compact decode and cost a fifth of compile time
     // (Wide20, Binary: 25.8 → 20.8 M instructions to compile).
     set(&mut flags, "opt_level", "none")?;
-    // JITModule requires non-PIC code; helpers are called through a table, not by symbol.
+    // JITModule requires non-PIC code; helpers are called at constant addresses, not by symbol.
     set(&mut flags, "is_pic", "false")?;
     set(&mut flags, "use_colocated_libcalls", "false")?;
     // The verifier catches malformed IR early; it doubles compile time, so it runs in debug builds and tests only.
@@ -511,7 +511,6 @@ impl Jit {
             arena: &mut arena,
             layouts: Arc::as_ptr(&self.layouts),
             fns: fns.as_ptr() as *const *const u8,
-            helpers: &HELPERS,
             reserved: 0,
             resume: 0,
             zeros: 0,
@@ -568,7 +567,6 @@ impl Jit {
             vec: out,
             layouts: Arc::as_ptr(&self.layouts),
             fns: fns.as_ptr() as *const *const u8,
-            helpers: &HELPERS,
             protocol: protocol_code(protocol),
             last_id: 0,
             measure: 0,
@@ -625,7 +623,6 @@ impl Jit {
             vec: std::ptr::null_mut(),
             layouts: Arc::as_ptr(&self.layouts),
             fns: fns.as_ptr() as *const *const u8,
-            helpers: &HELPERS,
             protocol: protocol_code(protocol),
             last_id: 0,
             measure: 1,

@@ -60,8 +60,6 @@ pub struct DecodeCtx {
     pub layouts: *const Layouts,
     /// Decode functions by struct id.
     pub fns: *const *const u8,
-    /// The helper table.
-    pub helpers: *const Helpers,
     /// Bytes the lists and maps being decoded still need for their later
     /// elements, as the interpreter's `Decoder::reserved`: generated code
     /// checks counts against the bytes left minus these, and sets them
@@ -94,10 +92,9 @@ impl DecodeCtx {
     pub(crate) const LEN: i32 = 8;
     pub(crate) const POS: i32 = 16;
     pub(crate) const FNS: i32 = 40;
-    pub(crate) const HELPERS: i32 = 48;
-    pub(crate) const RESERVED: i32 = 56;
-    pub(crate) const RESUME: i32 = 64;
-    pub(crate) const ZEROS: i32 = 72;
+    pub(crate) const RESERVED: i32 = 48;
+    pub(crate) const RESUME: i32 = 56;
+    pub(crate) const ZEROS: i32 = 64;
 }
 
 /// The context of an encode.
@@ -115,8 +112,6 @@ pub struct EncodeCtx {
     pub layouts: *const Layouts,
     /// Encode functions by struct id.
     pub fns: *const *const u8,
-    /// The helper table.
-    pub helpers: *const Helpers,
     /// The protocol being encoded ([`protocol_code`]); `fns` holds that
     /// protocol's encoders, and helpers write with that protocol's writer.
     pub protocol: u64,
@@ -134,12 +129,12 @@ impl EncodeCtx {
     pub(crate) const POS: i32 = 8;
     pub(crate) const CAP: i32 = 16;
     pub(crate) const FNS: i32 = 40;
-    pub(crate) const HELPERS: i32 = 48;
-    pub(crate) const LAST_ID: i32 = 64;
+    pub(crate) const LAST_ID: i32 = 56;
 }
 
-/// The helpers generated code calls, through this table (no symbol lookup,
-/// no relocations: the same IR compiles for any target).
+/// The helpers generated code calls: the addresses of this table are
+/// constants of the code ([`helper_address`]; no symbol lookup, no
+/// relocations: the same IR compiles for any target).
 #[repr(C)]
 pub struct Helpers {
     /// `(ctx, struct_id) -> block`: a new block with the type's template.
@@ -233,6 +228,17 @@ pub(crate) mod conv {
     pub const BE64: u64 = 6;
     /// Little-endian 64-bit doubles (Compact), either way.
     pub const LE64: u64 = 7;
+}
+
+/// The address of the helper at `offset` of [`HELPERS`] (one of the
+/// `Helpers::` offsets), which generated code calls as a constant.
+pub(crate) fn helper_address(offset: i32) -> usize {
+    let fields = size_of::<Helpers>() / size_of::<usize>();
+    assert!(offset >= 0 && offset % 8 == 0 && (offset as usize / 8) < fields, "a helper offset: {offset}");
+    // SAFETY: `Helpers` is `repr(C)` and holds only function pointers, one
+    // word each (offsets checked against `offset_of!` in the tests), so the
+    // word at `offset` (checked above) is one of them.
+    unsafe { *((&HELPERS as *const Helpers as *const u8).add(offset as usize) as *const usize) }
 }
 
 /// The one helper table.
@@ -771,7 +777,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(DecodeCtx, len) as i32, DecodeCtx::LEN);
         assert_eq!(std::mem::offset_of!(DecodeCtx, pos) as i32, DecodeCtx::POS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, fns) as i32, DecodeCtx::FNS);
-        assert_eq!(std::mem::offset_of!(DecodeCtx, helpers) as i32, DecodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(DecodeCtx, reserved) as i32, DecodeCtx::RESERVED);
         assert_eq!(std::mem::offset_of!(DecodeCtx, resume) as i32, DecodeCtx::RESUME);
         assert_eq!(std::mem::offset_of!(DecodeCtx, zeros) as i32, DecodeCtx::ZEROS);
@@ -782,7 +787,6 @@ mod tests {
         assert_eq!(std::mem::offset_of!(EncodeCtx, pos) as i32, EncodeCtx::POS);
         assert_eq!(std::mem::offset_of!(EncodeCtx, cap) as i32, EncodeCtx::CAP);
         assert_eq!(std::mem::offset_of!(EncodeCtx, fns) as i32, EncodeCtx::FNS);
-        assert_eq!(std::mem::offset_of!(EncodeCtx, helpers) as i32, EncodeCtx::HELPERS);
         assert_eq!(std::mem::offset_of!(EncodeCtx, last_id) as i32, EncodeCtx::LAST_ID);
         assert_eq!(std::mem::offset_of!(Helpers, new_block) as i32, Helpers::NEW_BLOCK);
         assert_eq!(std::mem::offset_of!(Helpers, alloc) as i32, Helpers::ALLOC);

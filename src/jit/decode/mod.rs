@@ -629,15 +629,7 @@ impl Gen<'_, '_> {
         let pos = self.b.use_var(self.pos);
         let src = self.b.ins().iadd(self.buf, pos);
         let how = self.b.ins().iconst(I64, conv as i64);
-        super::ir::call_helper_void(
-            self.b,
-            self.call_conv,
-            self.ctx,
-            DecodeCtx::HELPERS,
-            Helpers::SCALARS,
-            &[I64; 4],
-            &[arr, src, n, how],
-        );
+        super::ir::call_helper_void(self.b, self.call_conv, Helpers::SCALARS, &[I64; 4], &[arr, src, n, how]);
         let bytes = self.b.ins().imul_imm_s(n, width);
         let end = self.b.ins().iadd(pos, bytes);
         self.b.def_var(self.pos, end);
@@ -881,12 +873,12 @@ impl Gen<'_, '_> {
 
     /// Calls a helper returning an `i32` status.
     fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        super::ir::call_helper(self.b, self.call_conv, self.ctx, DecodeCtx::HELPERS, offset, params, I32, args)
+        super::ir::call_helper(self.b, self.call_conv, offset, params, I32, args)
     }
 
     /// Calls a helper returning a pointer.
     fn call_helper_ptr(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        super::ir::call_helper(self.b, self.call_conv, self.ctx, DecodeCtx::HELPERS, offset, params, I64, args)
+        super::ir::call_helper(self.b, self.call_conv, offset, params, I64, args)
     }
 
     /// Stores an `I8` truth value of `cond` at `dst + off`.

@@ -420,16 +420,7 @@ impl Gen<'_, '_> {
 
     /// Copies `n` bytes from `ptr` to `dst` (capacity checked, no overlap).
     fn copy_bytes(&mut self, dst: Value, ptr: Value, n: Value) {
-        super::ir::call_helper(
-            self.b,
-            self.call_conv,
-            self.ctx,
-            EncodeCtx::HELPERS,
-            Helpers::MEMCPY,
-            &[I64; 3],
-            I64,
-            &[dst, ptr, n],
-        );
+        super::ir::call_helper(self.b, self.call_conv, Helpers::MEMCPY, &[I64; 3], I64, &[dst, ptr, n]);
     }
 
     fn encode_child(&mut self, id: StructId, child: Value, depth: Value) {
@@ -562,15 +553,7 @@ impl Gen<'_, '_> {
         let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
         let how = self.b.ins().iconst(I64, conv as i64);
-        super::ir::call_helper_void(
-            self.b,
-            self.call_conv,
-            self.ctx,
-            EncodeCtx::HELPERS,
-            Helpers::SCALARS,
-            &[I64; 4],
-            &[dst, arr, n, how],
-        );
+        super::ir::call_helper_void(self.b, self.call_conv, Helpers::SCALARS, &[I64; 4], &[dst, arr, n, how]);
         let bytes = self.b.ins().imul_imm_s(n, width);
         let end = self.b.ins().iadd(pos, bytes);
         self.b.def_var(self.pos, end);
@@ -585,16 +568,7 @@ impl Gen<'_, '_> {
         let width = self.b.ins().iconst(I64, elem.size() as i64);
         // A sizer counts them (`dst` unused).
         let helper = if self.measure { Helpers::VARINTS_SIZE } else { Helpers::VARINTS_OUT };
-        let written = super::ir::call_helper(
-            self.b,
-            self.call_conv,
-            self.ctx,
-            EncodeCtx::HELPERS,
-            helper,
-            &[I64; 4],
-            I64,
-            &[dst, arr, n, width],
-        );
+        let written = super::ir::call_helper(self.b, self.call_conv, helper, &[I64; 4], I64, &[dst, arr, n, width]);
         let end = self.b.ins().iadd(pos, written);
         self.b.def_var(self.pos, end);
     }
@@ -760,6 +734,6 @@ impl Gen<'_, '_> {
     }
 
     fn call_helper(&mut self, offset: i32, params: &[cranelift_codegen::ir::Type], args: &[Value]) -> Value {
-        super::ir::call_helper(self.b, self.call_conv, self.ctx, EncodeCtx::HELPERS, offset, params, I32, args)
+        super::ir::call_helper(self.b, self.call_conv, offset, params, I32, args)
     }
 }
