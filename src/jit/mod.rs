@@ -146,6 +146,8 @@ pub struct Jit {
     /// type, not with its decoder and encoder (few callers size a message
     /// without encoding it, so the others do not pay their compile time).
     size_fns: [Box<[AtomicPtr<u8>]>; 2],
+    /// What the dispatch helper needs to know of each type's decoders, by struct id.
+    dispatch: Box<[decode::DispatchInfo]>,
     types_compiled: AtomicU64,
     batches: AtomicU64,
     compile_nanos: AtomicU64,
@@ -248,12 +250,14 @@ impl Jit {
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let n = layouts.all().len();
         let empty = || (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect::<Vec<_>>().into_boxed_slice();
+        let dispatch = layouts.all().iter().map(|l| decode::DispatchInfo::new(&layouts, l)).collect();
         Ok(Arc::new(Jit {
             layouts,
             state: Mutex::new(State { module: Some(module), call_conv }),
             decode_fns: [empty(), empty()],
             encode_fns: [empty(), empty()],
             size_fns: [empty(), empty()],
+            dispatch,
             types_compiled: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
@@ -514,6 +518,7 @@ impl Jit {
             reserved: 0,
             resume: 0,
             zeros: 0,
+            dispatch: self.dispatch.as_ptr(),
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,

@@ -16,6 +16,8 @@ use crate::interp::{Decoder, Encoder};
 use crate::layout::{Layouts, UnknownField};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
+
+use super::decode::DispatchInfo;
 use crate::wire::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, Counter, FieldHeader, Protocol, ProtocolReader,
     ProtocolWriter, compact_field_type,
@@ -72,6 +74,9 @@ pub struct DecodeCtx {
     /// Always 0: what the decoder's fast path reads as a field header when
     /// the input is too short for its bounds check (no header is 0).
     pub zeros: u64,
+    /// What the dispatch helper needs to know of each struct type's
+    /// decoders, by struct id (read by helpers only).
+    pub(crate) dispatch: *const DispatchInfo,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -179,15 +184,15 @@ pub struct Helpers {
     /// `(ctx, block, struct_id, k, depth) -> status`: the decoder's path off
     /// its expected one, which it left at field `k` (`k` = the field count:
     /// at the stop byte). Marks the fields the expected path read since its
-    /// segment started present (`decode::segment_start`), then reads field
+    /// segment started present (`DispatchInfo::starts`), then reads field
     /// headers at `pos` (the last one read was field `k - 1`'s, or none when
     /// `k` is 0: the base of a Compact delta), keeping unknown fields and
     /// reading scalar and string fields the interpreter's way, until the
     /// stop byte or a field the decoder reads in a block of its own
-    /// (`decode::reads_compiled`), which it leaves past its header. Sets
+    /// (`DispatchInfo::reads`), which it leaves past its header. Sets
     /// `ctx.resume` to that field's rank among the fields with a block of
     /// their own, or to their count after the stop byte
-    /// (`decode::resume_index`: the decoder's jump table has no entry for
+    /// (`DispatchInfo::resume`: the decoder's jump table has no entry for
     /// the other fields).
     pub dispatch: extern "C" fn(*mut DecodeCtx, *mut u8, u64, u64, u64) -> i32,
 }
@@ -429,14 +434,16 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
     impl ReadWith for Dispatch {
         unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
             // SAFETY: the context is live; `block` is a block of type `id`
-            // and `k` at most its field count (a constant of its decoder).
+            // and `k` at most its field count (a constant of its decoder);
+            // `dispatch` holds an entry per struct id of the layouts.
             unsafe {
                 let layouts = &*(*ctx).layouts;
                 let layout = layouts.get(StructId(self.id as u32));
+                let info = &*(*ctx).dispatch.add(self.id as usize);
                 let n = layout.fields.len();
                 let k = self.k as usize;
                 let base = self.block;
-                for f in &layout.fields[super::decode::segment_start(layouts, layout, k)..k] {
+                for f in &layout.fields[info.starts[k] as usize..k] {
                     *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
                 }
                 d.r.continue_struct(if k == 0 { 0 } else { layout.fields[k - 1].id });
@@ -445,15 +452,15 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
                     let Ok(h) = d.r.field_header() else { return ERROR };
                     if h.ttype == crate::wire::ttype::STOP {
                         (*ctx).pos = d.r.pos();
-                        (*ctx).resume = super::decode::resume_index(layouts, layout, n);
+                        (*ctx).resume = info.resume[n];
                         return OK;
                     }
                     if let Some(j) = layout.field_index(h.id) {
                         let f = &layout.fields[j];
                         if f.ttype == h.ttype {
-                            if super::decode::reads_compiled(layouts, f) {
+                            if info.reads[j] {
                                 (*ctx).pos = d.r.pos();
-                                (*ctx).resume = super::decode::resume_index(layouts, layout, j);
+                                (*ctx).resume = info.resume[j];
                                 return OK;
                             }
                             let start = d.r.pos();

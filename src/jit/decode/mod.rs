@@ -178,29 +178,44 @@ fn own_read_block(p: Plan) -> bool {
     !matches!(p, Plan::Scalar(_) | Plan::Bytes)
 }
 
-/// The first field of the segment of the expected path that field `k` is
-/// in (`k` = the field count: the stop byte's): the fields from there to
-/// `k` were read on the expected path when the decoder leaves it at `k`,
-/// and are marked present by the dispatch helper.
-pub(crate) fn segment_start(layouts: &Layouts, layout: &StructLayout, k: usize) -> usize {
-    let mut s = k;
-    while s > 0 && !reads_compiled(layouts, &layout.fields[s - 1]) {
-        s -= 1;
+/// What the dispatch helper needs to know of one struct type's decoders
+/// (the same in both protocols), computed once per JIT so that a call of
+/// the helper does not work it out from the layout again: for Kitex's
+/// field order, which leaves the expected path several times per struct,
+/// working it out took 80 % of a `medium` decode.
+pub(crate) struct DispatchInfo {
+    /// Per field index: whether the decoder reads the field in a block of
+    /// its own (`read_k`): the helper leaves such a field to it.
+    pub(crate) reads: Box<[bool]>,
+    /// Per `k` in `0..=n`: the first field of the segment of the expected
+    /// path that field `k` is in (`k` = n: the stop byte's). The fields from
+    /// there to `k` were read on the expected path when the decoder leaves
+    /// it at `k`, and the helper marks them present.
+    pub(crate) starts: Box<[u32]>,
+    /// Per `j` in `0..=n`: where the decoder continues after the helper,
+    /// as the index of its jump table: `read_j` for field `j` (its rank
+    /// among the fields with a read block), or `done` after them when `j`
+    /// is the field count.
+    pub(crate) resume: Box<[u32]>,
+}
+
+impl DispatchInfo {
+    pub(crate) fn new(layouts: &Layouts, layout: &StructLayout) -> DispatchInfo {
+        let reads: Box<[bool]> = layout.fields.iter().map(|f| own_read_block(plan_field(layouts, f))).collect();
+        let n = reads.len();
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut resume = Vec::with_capacity(n + 1);
+        let (mut start, mut rank) = (0, 0);
+        for k in 0..=n {
+            if k > 0 && reads[k - 1] {
+                start = k as u32;
+                rank += 1;
+            }
+            starts.push(start);
+            resume.push(rank);
+        }
+        DispatchInfo { reads, starts: starts.into(), resume: resume.into() }
     }
-    s
-}
-
-/// Where the decoder continues after the dispatch helper, as the index of
-/// its jump table: `read_j` for field `j` (its rank among the fields with a
-/// read block), or `done` after them when `j` is the field count.
-pub(crate) fn resume_index(layouts: &Layouts, layout: &StructLayout, j: usize) -> u32 {
-    layout.fields[..j].iter().filter(|f| reads_compiled(layouts, f)).count() as u32
-}
-
-/// Whether the decoder, not the dispatch helper, reads the value of field
-/// `f` when it comes off the expected order ([`super::rt::Helpers::dispatch`]).
-pub(crate) fn reads_compiled(layouts: &Layouts, f: &FieldLayout) -> bool {
-    own_read_block(plan_field(layouts, f))
 }
 
 /// Signature of every generated decoder: `(ctx, block, depth) -> status`.
@@ -352,7 +367,7 @@ impl Gen<'_, '_> {
         self.check_status(status);
         self.reload_pos();
         let resume = self.b.ins().load(I32, native(), self.ctx, DecodeCtx::RESUME);
-        // Only the fields with a read block have an entry (see `resume_index`): an entry
+        // Only the fields with a read block have an entry (`DispatchInfo::resume`): an entry
         // per field would be an edge, and a block, per field.
         let mut targets: Vec<Block> = reads.iter().filter_map(|r| *r).collect();
         targets.push(done);
