@@ -24,9 +24,9 @@ use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use thriftjit::interp::{self, DecodeOptions};
 use thriftjit::jit::Jit;
-use thriftjit::layout::Layouts;
+use thriftjit::layout::{Layouts, ValueKind};
 use thriftjit::schema::{Schema, StructId};
-use thriftjit::value::Message;
+use thriftjit::value::{Message, Value};
 use thriftjit::wire::Protocol;
 
 mod payloads;
@@ -90,6 +90,28 @@ fn codec(c: &mut Criterion) {
             group.finish();
         }
     }
+    // Kitex's generated code writes a struct's fixed-size fields first, then the
+    // others (each group by id), at every level: the JIT's expected path is the
+    // declaration order, so these measure what leaving it costs.
+    let mut group = c.benchmark_group("kitex");
+    for (name, ty_name, value) in payloads().into_iter().filter(|(n, ..)| ["small", "medium"].contains(n)) {
+        let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
+        let mut bytes = Vec::new();
+        kitex_struct(&layouts, ty, &value, &mut bytes);
+        let bytes = Bytes::from(bytes);
+        let options = DecodeOptions::default();
+        let want = Message::from_value(layouts.clone(), ty, &value).expect("payload fits its type");
+        assert_eq!(interp::decode(&layouts, ty, Protocol::Binary, &bytes, &options).expect("decodes"), want);
+        assert!(jit.ensure(ty).expect("compiles"));
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(format!("{name}/decode/binary/interp"), |b| {
+            b.iter(|| interp::decode(&layouts, ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
+        });
+        group.bench_function(format!("{name}/decode/binary/jit"), |b| {
+            b.iter(|| jit.decode(ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
+        });
+    }
+    group.finish();
     assert_eq!(jit.stats().decode_fallbacks + jit.stats().encode_fallbacks, 0, "the compiled code served every call");
     // A new JIT each time: `decoder` and `encoder` are what a first decode and a first
     // encode pay (the codec compiles one protocol and one direction at a time),
@@ -115,6 +137,74 @@ fn codec(c: &mut Criterion) {
         }
     }
     group.finish();
+}
+
+/// `value`, a struct of type `ty`, in the Binary protocol in Kitex's field
+/// order: fixed-size fields first, then the others, each group by id, in
+/// every struct.
+fn kitex_struct(layouts: &Layouts, ty: StructId, value: &Value, out: &mut Vec<u8>) {
+    let Value::Struct(fields) = value else { panic!("a struct value") };
+    let layout = layouts.get(ty);
+    let mut fields: Vec<_> = fields.iter().collect();
+    let fixed = |k: &ValueKind| {
+        matches!(
+            k,
+            ValueKind::Bool
+                | ValueKind::I8
+                | ValueKind::I16
+                | ValueKind::I32
+                | ValueKind::I64
+                | ValueKind::Double
+                | ValueKind::Enum(_)
+        )
+    };
+    let kind = |id: i16| &layout.fields.iter().find(|f| f.id == id).expect("a field of the type").kind;
+    fields.sort_by_key(|(id, _)| (!fixed(kind(*id)), *id));
+    for (id, v) in fields {
+        let k = kind(*id);
+        out.push(k.ttype());
+        out.extend_from_slice(&id.to_be_bytes());
+        kitex_value(layouts, k, v, out);
+    }
+    out.push(0);
+}
+
+fn kitex_value(layouts: &Layouts, kind: &ValueKind, value: &Value, out: &mut Vec<u8>) {
+    let len = |n: usize| i32::try_from(n).expect("fits").to_be_bytes();
+    match (kind, value) {
+        (_, Value::Bool(b)) => out.push(u8::from(*b)),
+        (_, Value::I8(v)) => out.push(*v as u8),
+        (_, Value::I16(v)) => out.extend_from_slice(&v.to_be_bytes()),
+        (_, Value::I32(v) | Value::Enum(v)) => out.extend_from_slice(&v.to_be_bytes()),
+        (_, Value::I64(v)) => out.extend_from_slice(&v.to_be_bytes()),
+        (_, Value::Double(v)) => out.extend_from_slice(&v.to_bits().to_be_bytes()),
+        (_, Value::String(s)) => {
+            out.extend_from_slice(&len(s.len()));
+            out.extend_from_slice(s.as_bytes());
+        }
+        (_, Value::Binary(b)) => {
+            out.extend_from_slice(&len(b.len()));
+            out.extend_from_slice(b);
+        }
+        (_, Value::Uuid(u)) => out.extend_from_slice(u),
+        (ValueKind::Struct(id), v) => kitex_struct(layouts, *id, v, out),
+        (ValueKind::List(e) | ValueKind::Set(e), Value::List(items) | Value::Set(items)) => {
+            out.push(e.ttype());
+            out.extend_from_slice(&len(items.len()));
+            for item in items {
+                kitex_value(layouts, e, item, out);
+            }
+        }
+        (ValueKind::Map(k, v), Value::Map(entries)) => {
+            out.extend_from_slice(&[k.ttype(), v.ttype()]);
+            out.extend_from_slice(&len(entries.len()));
+            for (key, val) in entries {
+                kitex_value(layouts, k, key, out);
+                kitex_value(layouts, v, val, out);
+            }
+        }
+        _ => panic!("a value of its kind"),
+    }
 }
 
 /// Short runs by default (2 shared cores); the command line can override.
