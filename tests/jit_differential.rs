@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use proptest::prelude::*;
 use thriftjit::interp::{self, DecodeOptions};
-use thriftjit::jit::{self, Jit};
+use thriftjit::jit::{self, ExpectedOrder, Jit, JitOptions};
 use thriftjit::layout::{Layouts, ValueKind};
 use thriftjit::schema::{Schema, StructId};
 use thriftjit::value::{Message, Value};
@@ -35,15 +35,25 @@ fn load_corpus() -> Vec<(Arc<Layouts>, Arc<Jit>)> {
     if tt.exists() {
         files.push(tt);
     }
+    // Each schema twice: decoders expecting the declaration order, and
+    // Binary decoders expecting Kitex's.
     files
         .into_iter()
-        .map(|f| {
+        .flat_map(|f| {
             let layouts = Layouts::new(Schema::load(&f).unwrap_or_else(|e| panic!("{e}")));
-            let jit = Jit::new(layouts.clone()).unwrap();
-            jit.compile_all().unwrap();
-            (layouts, jit)
+            jits(&layouts).into_iter().map(move |jit| {
+                jit.compile_all().unwrap();
+                (layouts.clone(), jit)
+            })
         })
         .collect()
+}
+
+/// A JIT whose decoders expect the declaration order, and one whose Binary
+/// decoders expect Kitex's.
+fn jits(layouts: &Arc<Layouts>) -> [Arc<Jit>; 2] {
+    let kitex = JitOptions { expected_order: ExpectedOrder::Kitex };
+    [Jit::new(layouts.clone()).unwrap(), Jit::with_options(layouts.clone(), kitex).unwrap()]
 }
 
 /// A deterministic value of `kind` from a seed, nested at most `depth` deep.
@@ -419,7 +429,6 @@ fn engines_agree_on_fields_out_of_order() {
 #[test]
 fn engines_agree_on_kitex_order_and_sparse_structs() {
     let layouts = Layouts::new(Schema::parse_str("bench.thrift", include_str!("../corpus/idl/bench.thrift")).unwrap());
-    let jit = Jit::new(layouts.clone()).unwrap();
     let fixed = |v: &Value| {
         matches!(
             v,
@@ -433,7 +442,7 @@ fn engines_agree_on_kitex_order_and_sparse_structs() {
         )
     };
     let mut seen = 0;
-    for name in ["Nesting", "Nesting2", "Wide20", "Simple"] {
+    for (jit, name) in jits(&layouts).iter().flat_map(|j| ["Nesting", "Nesting2", "Wide20", "Simple"].map(|n| (j, n))) {
         let id = layouts.schema().struct_by_name(name).unwrap();
         assert!(jit.ensure(id).unwrap());
         for seed in 1..4u64 {
@@ -447,16 +456,56 @@ fn engines_agree_on_kitex_order_and_sparse_structs() {
             for order in [&kitex, &sparse, &sparse_kitex] {
                 for protocol in PROTOCOLS {
                     let Some(bytes) = in_order(&layouts, id, protocol, order) else { continue };
-                    assert!(check(&jit, id, protocol, &bytes), "{name} ({}): decodes", protocol.name());
+                    assert!(check(jit, id, protocol, &bytes), "{name} ({}): decodes", protocol.name());
                     for cut in 0..bytes.len() {
-                        check(&jit, id, protocol, &bytes[..cut]);
+                        check(jit, id, protocol, &bytes[..cut]);
                     }
                     seen += 1;
                 }
             }
         }
     }
-    assert!(seen >= 60, "most cases were encoded ({seen})");
+    assert!(seen >= 120, "most cases were encoded ({seen})");
+}
+
+/// An adaptive JIT (the default) compiles a type's Binary decoder again for
+/// Kitex's order once its structs keep arriving in that order, and decodes
+/// as the interpreter does before and after the switch, in either order and
+/// cut short anywhere; its Compact decoder is not switched.
+#[test]
+fn binary_decoders_switch_to_kitex_order_when_structs_arrive_so() {
+    let layouts = Layouts::new(Schema::parse_str("bench.thrift", include_str!("../corpus/idl/bench.thrift")).unwrap());
+    let jit = Jit::new(layouts.clone()).unwrap();
+    let id = layouts.schema().struct_by_name("Nesting").unwrap();
+    assert!(jit.ensure(id).unwrap());
+    let mut s = 7;
+    let fields: Vec<_> = layouts.get(id).fields.iter().map(|f| (f.id, value(&layouts, &f.kind, &mut s, 1))).collect();
+    let fixed = |v: &Value| {
+        !matches!(v, Value::String(_) | Value::Binary(_) | Value::List(_) | Value::Map(_) | Value::Struct(_))
+    };
+    let mut kitex = fields.clone();
+    kitex.sort_by_key(|(_, v)| !fixed(v));
+    let declared = in_order(&layouts, id, Protocol::Binary, &fields).unwrap();
+    let kitex_binary = in_order(&layouts, id, Protocol::Binary, &kitex).unwrap();
+    let kitex_compact = in_order(&layouts, id, Protocol::Compact, &kitex).unwrap();
+    for _ in 0..jit::KITEX_STARTS - 1 {
+        assert!(check(&jit, id, Protocol::Binary, &kitex_binary));
+        assert!(check(&jit, id, Protocol::Compact, &kitex_compact));
+    }
+    assert_eq!(jit.stats().reorders, 0, "not before {} structs", jit::KITEX_STARTS);
+    assert!(check(&jit, id, Protocol::Binary, &kitex_binary));
+    assert_eq!(jit.stats().reorders, 1, "Nesting's Binary decoder, once");
+    for _ in 0..jit::KITEX_STARTS * 2 {
+        assert!(check(&jit, id, Protocol::Binary, &declared));
+        assert!(check(&jit, id, Protocol::Compact, &kitex_compact));
+    }
+    assert_eq!(jit.stats().reorders, 1, "not switched back, and Compact never");
+    for bytes in [&kitex_binary, &declared] {
+        assert!(check(&jit, id, Protocol::Binary, bytes));
+        for cut in 0..bytes.len() {
+            check(&jit, id, Protocol::Binary, &bytes[..cut]);
+        }
+    }
 }
 
 /// Structs wider than one run of the Binary decoder's expected path (its
@@ -481,11 +530,10 @@ fn engines_agree_on_structs_wider_than_a_run() {
     }
     idl.push_str("}\n");
     let layouts = Layouts::new(Schema::parse_str("wide.thrift", &idl).unwrap());
-    let jit = Jit::new(layouts.clone()).unwrap();
     let fixed = |v: &Value| !matches!(v, Value::String(_) | Value::Binary(_) | Value::List(_));
     let mut guarded = GuardedInput::new(1 << 16);
     let mut seen = 0;
-    for name in ["Wide", "Flat"] {
+    for (jit, name) in jits(&layouts).iter().flat_map(|j| ["Wide", "Flat"].map(|n| (j, n))) {
         let id = layouts.schema().struct_by_name(name).unwrap();
         assert!(jit.ensure(id).unwrap());
         for seed in 1..3u64 {
@@ -499,9 +547,9 @@ fn engines_agree_on_structs_wider_than_a_run() {
             for order in [&fields, &kitex, &sparse] {
                 for protocol in PROTOCOLS {
                     let Some(bytes) = in_order(&layouts, id, protocol, order) else { continue };
-                    assert!(check(&jit, id, protocol, &bytes), "{name} ({}): decodes", protocol.name());
+                    assert!(check(jit, id, protocol, &bytes), "{name} ({}): decodes", protocol.name());
                     for cut in 0..bytes.len() {
-                        check(&jit, id, protocol, &bytes[..cut]);
+                        check(jit, id, protocol, &bytes[..cut]);
                         // And nothing is read past the input's end.
                         let input = guarded.place(&bytes[..cut]);
                         assert!(jit.decode_compiled(id, protocol, &input, &DecodeOptions::default()).is_none());
@@ -511,7 +559,7 @@ fn engines_agree_on_structs_wider_than_a_run() {
             }
         }
     }
-    assert!(seen >= 20, "most cases were encoded ({seen})");
+    assert!(seen >= 40, "most cases were encoded ({seen})");
 }
 
 /// Inputs placed so that their last byte is the last one before a page that

@@ -16,7 +16,9 @@
 //! inline, but the helper's byte loop ran faster on lists of equal-length
 //! varints, where its branches predict well); nested containers (a list
 //! or map as an element, key or value), uuids, unknown fields, a decoder's
-//! fields off its expected order (the dispatch helper, see `decode/`) and
+//! fields off its expected order (the dispatch helper, see `decode/`; the
+//! expected order is the declaration order, or Kitex's for Binary decoders
+//! of types whose structs arrive so: [`ExpectedOrder`]) and
 //! the end-of-struct checks (unions, defaults, required fields) call the
 //! interpreter through `extern "C"` helpers, so both engines share one
 //! definition of those semantics. Types with more than [`MAX_JIT_FIELDS`]
@@ -71,11 +73,13 @@
 //! messages hold no code pointers).
 
 mod decode;
+
+use decode::Order;
 mod encode;
 mod ir;
 pub mod rt;
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -132,6 +136,9 @@ pub struct JitStats {
     pub decode_fallbacks: u64,
     /// Encodes and sizes ([`Jit::encoded_size`]) whose compiled code failed, likewise.
     pub encode_fallbacks: u64,
+    /// Binary decoders compiled again for Kitex's field order
+    /// ([`ExpectedOrder::Adaptive`]).
+    pub reorders: u64,
 }
 
 /// The compiled code of one schema generation.
@@ -146,8 +153,19 @@ pub struct Jit {
     /// type, not with its decoder and encoder (few callers size a message
     /// without encoding it, so the others do not pay their compile time).
     size_fns: [Box<[AtomicPtr<u8>]>; 2],
-    /// What the dispatch helper needs to know of each type's decoders, by struct id.
-    dispatch: Box<[decode::DispatchInfo]>,
+    /// What the dispatch helper needs to know of each type's decoders, by
+    /// expected order ([`Order::Declared`], [`Order::Kitex`]), then struct
+    /// id. Compiled decoders hold the addresses of theirs: freed with the JIT.
+    dispatch: [Box<[decode::DispatchInfo]>; 2],
+    /// The expected order of each type's Binary decoder (an index of
+    /// `dispatch`), by struct id: what the next compile uses.
+    binary_order: Box<[AtomicU8]>,
+    /// What decoders expect ([`JitOptions::expected_order`]).
+    options: JitOptions,
+    /// Set by the dispatch helper when a type's structs keep arriving in
+    /// Kitex's order: checked after each compiled decode.
+    reorder: AtomicBool,
+    reorders: AtomicU64,
     types_compiled: AtomicU64,
     batches: AtomicU64,
     compile_nanos: AtomicU64,
@@ -207,6 +225,39 @@ impl std::fmt::Debug for Jit {
     }
 }
 
+/// How often the dispatch helper must see a type's structs start in
+/// Kitex's order (its first fixed-size field where the declaration order
+/// expects another field) before an adaptive JIT compiles that type's
+/// Binary decoder for Kitex's order: enough that a few odd messages do not
+/// switch it, few enough that a gateway facing a Kitex service switches
+/// within its first requests.
+pub const KITEX_STARTS: u32 = 16;
+
+/// The field order compiled decoders expect on their straight-line path.
+/// Any order decodes correctly; fields off the expected order are read by a
+/// helper at the interpreter's speed, so the expected order is what the
+/// peer writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExpectedOrder {
+    /// Declaration order (Apache Thrift, pilota and this crate write it).
+    Declared,
+    /// Kitex's order for Binary decoders: fixed-size fields first, then the
+    /// others, each group in declaration order (Kitex's fast codec writes
+    /// Binary so; Compact decoders expect the declaration order).
+    Kitex,
+    /// Declaration order, switching a type's Binary decoder to Kitex's
+    /// order once its structs arrive in Kitex's order ([`KITEX_STARTS`]).
+    #[default]
+    Adaptive,
+}
+
+/// Options of a [`Jit`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitOptions {
+    /// The field order decoders expect.
+    pub expected_order: ExpectedOrder,
+}
+
 /// A JIT that cannot be created (e.g. the host is not supported by Cranelift).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JitError(pub String);
@@ -245,12 +296,26 @@ impl Jit {
     /// # Errors
     /// When Cranelift does not support this machine.
     pub fn new(layouts: Arc<Layouts>) -> Result<Arc<Jit>, JitError> {
+        Jit::with_options(layouts, JitOptions::default())
+    }
+
+    /// A JIT for the types of `layouts`, with `options`.
+    ///
+    /// # Errors
+    /// When Cranelift does not support this machine.
+    pub fn with_options(layouts: Arc<Layouts>, options: JitOptions) -> Result<Arc<Jit>, JitError> {
         let isa = isa(None)?;
         let call_conv = isa.default_call_conv();
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let n = layouts.all().len();
         let empty = || (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect::<Vec<_>>().into_boxed_slice();
-        let dispatch = layouts.all().iter().map(|l| decode::DispatchInfo::new(&layouts, l)).collect();
+        let tables = |order| layouts.all().iter().map(|l| decode::DispatchInfo::new(&layouts, l, order)).collect();
+        let dispatch = [tables(Order::Declared), tables(Order::Kitex)];
+        let first = match options.expected_order {
+            ExpectedOrder::Kitex => Order::Kitex,
+            ExpectedOrder::Declared | ExpectedOrder::Adaptive => Order::Declared,
+        };
+        let binary_order = (0..n).map(|_| AtomicU8::new(first as u8)).collect();
         Ok(Arc::new(Jit {
             layouts,
             state: Mutex::new(State { module: Some(module), call_conv }),
@@ -258,6 +323,10 @@ impl Jit {
             encode_fns: [empty(), empty()],
             size_fns: [empty(), empty()],
             dispatch,
+            binary_order,
+            options,
+            reorder: AtomicBool::new(false),
+            reorders: AtomicU64::new(0),
             types_compiled: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
@@ -281,6 +350,7 @@ impl Jit {
             code_bytes: self.code_bytes.load(Ordering::Relaxed),
             decode_fallbacks: self.decode_fallbacks.load(Ordering::Relaxed),
             encode_fallbacks: self.encode_fallbacks.load(Ordering::Relaxed),
+            reorders: self.reorders.load(Ordering::Relaxed),
         }
     }
 
@@ -400,7 +470,7 @@ impl Jit {
                 ctx.func.name = UserFuncName::user(0, id.as_u32());
                 {
                     let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                    build(&mut b, &self.layouts, layout, protocol, kind, call_conv);
+                    build(&mut b, &self.layouts, layout, protocol, kind, call_conv, self.decode_info(t, protocol));
                     b.finalize(module.target_config());
                 }
                 module.define_function(id, ctx).map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
@@ -422,6 +492,94 @@ impl Jit {
         self.compile_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.code_bytes.fetch_add(code, Ordering::Relaxed);
         Ok(true)
+    }
+
+    /// The dispatch table of the decoder of `ty` for `protocol` that the next
+    /// compile builds: the order its Binary decoder expects now; Compact
+    /// decoders always expect the declaration order.
+    fn decode_info(&self, ty: StructId, protocol: Protocol) -> &decode::DispatchInfo {
+        let order = match protocol {
+            Protocol::Binary => usize::from(self.binary_order[ty.0 as usize].load(Ordering::Relaxed)),
+            Protocol::Compact => Order::Declared as usize,
+        };
+        &self.dispatch[order][ty.0 as usize]
+    }
+
+    /// Recompiles, in Kitex's order, the Binary decoder of every type whose
+    /// structs the dispatch helper saw start in Kitex's order
+    /// [`KITEX_STARTS`] times ([`ExpectedOrder::Adaptive`]). The new decoder
+    /// replaces the old one in the table; the old one stays in the module
+    /// (decodes running it finish on it), and its type is not switched back.
+    fn reorder_decoders(&self) {
+        if self.options.expected_order != ExpectedOrder::Adaptive || !self.reorder.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let due: Vec<StructId> = (0..self.layouts.all().len())
+            .map(|i| StructId(i as u32))
+            .filter(|t| {
+                let i = t.0 as usize;
+                self.binary_order[i].load(Ordering::Relaxed) == Order::Declared as u8
+                    && self.dispatch[Order::Declared as usize][i].kitex_starts.load(Ordering::Relaxed) >= KITEX_STARTS
+            })
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let start = Instant::now();
+        let State { module, call_conv } = &mut *state;
+        let module = module.as_mut().expect("the module lives until drop");
+        let call_conv = *call_conv;
+        let mut scratch = Scratch::take();
+        let Scratch { ctx, fctx } = &mut scratch;
+        module.clear_context(ctx);
+        let mut ids = Vec::new();
+        let mut code = 0u64;
+        for t in due {
+            let i = t.0 as usize;
+            // Another thread may have done it (or no decoder was compiled yet).
+            if self.binary_order[i].load(Ordering::Relaxed) != Order::Declared as u8
+                || self.decode_fns[table(Protocol::Binary)][i].load(Ordering::Acquire).is_null()
+            {
+                continue;
+            }
+            self.binary_order[i].store(Order::Kitex as u8, Ordering::Relaxed);
+            let layout = self.layouts.get(t);
+            let sig = decode::signature(call_conv);
+            let name = format!("{}_{}_kitex_{}", Kind::Decode.prefix(), Protocol::Binary.name(), t.0);
+            let Ok(id) = module.declare_function(&name, Linkage::Local, &sig) else { continue };
+            ctx.func.signature = sig;
+            ctx.func.name = UserFuncName::user(0, id.as_u32());
+            {
+                let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+                let info = self.decode_info(t, Protocol::Binary);
+                build(&mut b, &self.layouts, layout, Protocol::Binary, Kind::Decode, call_conv, info);
+                b.finalize(module.target_config());
+            }
+            let defined = module.define_function(id, ctx);
+            code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
+            module.clear_context(ctx);
+            match defined {
+                Ok(()) => ids.push((t, id)),
+                // The declaration-order decoder stays.
+                Err(_) => self.binary_order[i].store(Order::Declared as u8, Ordering::Relaxed),
+            }
+        }
+        scratch.give_back();
+        if ids.is_empty() || module.finalize_definitions().is_err() {
+            for (t, _) in ids {
+                self.binary_order[t.0 as usize].store(Order::Declared as u8, Ordering::Relaxed);
+            }
+            return;
+        }
+        for &(t, id) in &ids {
+            let f = module.get_finalized_function(id) as *mut u8;
+            self.decode_fns[table(Protocol::Binary)][t.0 as usize].store(f, Ordering::Release);
+        }
+        self.reorders.fetch_add(ids.len() as u64, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.compile_nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.code_bytes.fetch_add(code, Ordering::Relaxed);
     }
 
     /// Compiles every type the JIT accepts (for gateways that want no first-call latency).
@@ -518,7 +676,7 @@ impl Jit {
             reserved: 0,
             resume: 0,
             zeros: 0,
-            dispatch: self.dispatch.as_ptr(),
+            reorder: &self.reorder,
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,
@@ -528,6 +686,9 @@ impl Jit {
             let f: extern "C" fn(*mut DecodeCtx, *mut u8, u64) -> i32 = std::mem::transmute(f);
             f(&mut ctx, root.as_ptr(), u64::from(options.max_depth))
         };
+        if self.reorder.load(Ordering::Relaxed) {
+            self.reorder_decoders();
+        }
         if status != OK {
             return None;
         }
@@ -748,6 +909,7 @@ impl Kind {
 }
 
 /// Builds one routine of `layout` into `b`.
+/// `info` is the decoder's dispatch table (unused by the other routines).
 fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
@@ -755,9 +917,10 @@ fn build(
     protocol: Protocol,
     kind: Kind,
     call_conv: CallConv,
+    info: &decode::DispatchInfo,
 ) {
     match kind {
-        Kind::Decode => decode::build(b, layouts, layout, protocol, call_conv),
+        Kind::Decode => decode::build(b, layouts, layout, protocol, call_conv, info),
         Kind::Encode => encode::build(b, layouts, layout, protocol, call_conv, false),
         Kind::Size => encode::build(b, layouts, layout, protocol, call_conv, true),
     }
@@ -815,13 +978,16 @@ fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&
     let call_conv = isa.default_call_conv();
     let mut fctx = FunctionBuilderContext::new();
     let mut routines = Vec::new();
+    // The decoder's dispatch table: its address is a constant of the code,
+    // which is printed, never run.
+    let info = decode::DispatchInfo::new(layouts, layout, Order::Declared);
     for kind in [Kind::Decode, Kind::Encode, Kind::Size] {
         let mut ctx = Context::new();
         ctx.func.signature = decode::signature(call_conv);
         ctx.set_disasm(true);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            build(&mut b, layouts, layout, protocol, kind, call_conv);
+            build(&mut b, layouts, layout, protocol, kind, call_conv, &info);
             b.finalize(isa.frontend_config());
         }
         let clif = ctx.func.display().to_string();

@@ -11,6 +11,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::interp::{Decoder, Encoder};
 use crate::layout::{Layouts, UnknownField};
@@ -74,9 +75,10 @@ pub struct DecodeCtx {
     /// Always 0: what the decoder's fast path reads as a field header when
     /// the input is too short for its bounds check (no header is 0).
     pub zeros: u64,
-    /// What the dispatch helper needs to know of each struct type's
-    /// decoders, by struct id (read by helpers only).
-    pub(crate) dispatch: *const DispatchInfo,
+    /// Set by the dispatch helper when a type's structs keep arriving in
+    /// Kitex's order (see `KITEX_STARTS`): the JIT then compiles
+    /// Kitex-order decoders after the decode (read by helpers only).
+    pub(crate) reorder: *const AtomicBool,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
     pub protocol: u64,
@@ -138,7 +140,7 @@ impl EncodeCtx {
 }
 
 /// The helpers generated code calls: the addresses of this table are
-/// constants of the code ([`helper_address`]; no symbol lookup, no
+/// constants of the code (`helper_address`; no symbol lookup, no
 /// relocations: the same IR compiles for any target).
 #[repr(C)]
 pub struct Helpers {
@@ -424,32 +426,46 @@ extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index
     unsafe { with_decoder(ctx, FieldInterp { block, id, index, depth }) }
 }
 
-extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, depth: u64) -> i32 {
+extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64, depth: u64) -> i32 {
     struct Dispatch {
         block: *mut u8,
-        id: u64,
+        info: *const DispatchInfo,
         k: u64,
         depth: u64,
     }
     impl ReadWith for Dispatch {
         unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
-            // SAFETY: the context is live; `block` is a block of type `id`
-            // and `k` at most its field count (a constant of its decoder);
-            // `dispatch` holds an entry per struct id of the layouts.
+            // SAFETY: the context is live; `info` is the dispatch table of the
+            // calling decoder (owned by its JIT, which outlives the call),
+            // `block` a block of its type and `k` a position of its expected
+            // path, at most the field count (a constant of the decoder).
             unsafe {
+                let info = &*self.info;
                 let layouts = &*(*ctx).layouts;
-                let layout = layouts.get(StructId(self.id as u32));
-                let info = &*(*ctx).dispatch.add(self.id as usize);
+                let layout = layouts.get(info.id);
                 let n = layout.fields.len();
                 let k = self.k as usize;
                 let base = self.block;
-                for f in &layout.fields[info.starts[k] as usize..k] {
+                let field = |p: usize| &layout.fields[info.order[p] as usize];
+                for p in info.starts[k] as usize..k {
+                    let f = field(p);
                     *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
                 }
-                d.r.continue_struct(if k == 0 { 0 } else { layout.fields[k - 1].id });
+                d.r.continue_struct(if k == 0 { 0 } else { field(k - 1).id });
                 let mut tail: *mut UnknownField = std::ptr::null_mut();
+                let mut first = k == 0;
                 loop {
                     let Ok(h) = d.r.field_header() else { return ERROR };
+                    if first {
+                        // A struct that starts as Kitex writes it (see `KITEX_STARTS`).
+                        first = false;
+                        if info.kitex_first == Some((h.ttype, h.id)) && R::PROTOCOL == Protocol::Binary {
+                            let seen = info.kitex_starts.fetch_add(1, Ordering::Relaxed) + 1;
+                            if seen == super::KITEX_STARTS {
+                                (*(*ctx).reorder).store(true, Ordering::Relaxed);
+                            }
+                        }
+                    }
                     if h.ttype == crate::wire::ttype::STOP {
                         (*ctx).pos = d.r.pos();
                         (*ctx).resume = info.resume[n];
@@ -458,9 +474,10 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
                     if let Some(j) = layout.field_index(h.id) {
                         let f = &layout.fields[j];
                         if f.ttype == h.ttype {
-                            if info.reads[j] {
+                            let p = info.position[j] as usize;
+                            if info.reads[p] {
                                 (*ctx).pos = d.r.pos();
-                                (*ctx).resume = info.resume[j];
+                                (*ctx).resume = info.resume[p];
                                 return OK;
                             }
                             let start = d.r.pos();
@@ -486,9 +503,10 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, id: u64, k: u64, d
             }
         }
     }
-    // SAFETY: generated code passes its live context, a block of type `id`
-    // and a field index of it (or its field count).
-    unsafe { with_decoder(ctx, Dispatch { block, id, k, depth }) }
+    // SAFETY: generated code passes its live context, the address of its
+    // dispatch table (a constant of its code), a block of its type and a
+    // position of its expected path (or the field count).
+    unsafe { with_decoder(ctx, Dispatch { block, info: info as usize as *const DispatchInfo, k, depth }) }
 }
 
 extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {

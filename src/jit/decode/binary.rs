@@ -33,8 +33,7 @@ impl Gen<'_, '_> {
     /// before a value is stored, and the helper reads from field `k` on. A
     /// run covers at most [`RUN_MAX`] bytes; a longer one is split.
     fn binary_one_run(&mut self, k: usize, plans: &[Plan], dispatch: Block, done: Block) -> RunEnd {
-        let fields = &self.layout.fields;
-        let mut scalars = Vec::new(); // (field index, header offset)
+        let mut scalars = Vec::new(); // (position, header offset)
         let mut off = 0i64;
         let mut j = k;
         let (end, need) = loop {
@@ -83,7 +82,7 @@ impl Gen<'_, '_> {
         }
         let mut diff = None;
         for (i, o) in headers {
-            let f = &fields[i];
+            let f = self.field(i);
             let word = self.b.ins().load(I32, native(), at, o as i32);
             let [hi, lo] = (f.id as u16).to_be_bytes();
             let x = self.b.ins().bxor_imm_s(word, i64::from(u32::from_le_bytes([f.ttype, hi, lo, 0])));
@@ -99,9 +98,8 @@ impl Gen<'_, '_> {
         let at_k = self.field_arg(k);
         self.b.ins().brif(diff, dispatch, &[at_k], same, &[]);
         super::super::ir::enter(self.b, same);
-        let layout = self.layout;
         for (i, o) in scalars {
-            let f = &layout.fields[i];
+            let f = self.field(i);
             // Read at a constant offset from the run's start; `pos` moves past it.
             self.header = Some((pos, at, o + 3));
             self.binary_scalar(&f.kind, self.block, f.offset as i32, Bounds::Header);

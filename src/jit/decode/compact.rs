@@ -64,8 +64,8 @@ impl Gen<'_, '_> {
     /// and the bytes the fast path reads (a fixed-size value or a varint's
     /// first byte).
     pub(super) fn compact_expect_header(&mut self, k: usize, p: Plan, miss: Block) {
-        let f = &self.layout.fields[k];
-        let prev = if k == 0 { 0 } else { self.layout.fields[k - 1].id };
+        let f = self.field(k);
+        let prev = if k == 0 { 0 } else { self.field(k - 1).id };
         let hdr = header_bytes(f, prev);
         let is_bool = f.kind == ValueKind::Bool;
         let value_min = match (p, &f.kind) {

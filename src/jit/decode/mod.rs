@@ -35,10 +35,21 @@
 //! behind a `Switch` (`Wide20`, Binary: 181 blocks and 939 instructions
 //! then, 43 and 514 now; compiling its decoder and encoder took 17.7 M
 //! instructions then, 8.7 M now, the decoder alone 4.7 M). Peers that
-//! write fields in another order (Kitex writes
-//! fixed-size fields first) or sparse structs cost one helper call per
+//! write fields in another order or sparse structs cost one helper call per
 //! departure, and the helper reads at the interpreter's speed until the
 //! next struct or container field.
+//!
+//! **The expected order.** The path follows an [`Order`]: the declaration
+//! order, or Kitex's (fixed-size fields first, then the others), which its
+//! generated Binary code writes and which leaves the declaration-order path
+//! at almost every struct: a `medium` payload in Kitex's order decoded 2.1×
+//! *slower* than the interpreter before (helper calls and their setup), so
+//! a JIT compiles a type's Binary decoder again for Kitex's order once the
+//! helper has seen that type's structs start in it [`super::KITEX_STARTS`]
+//! times (`Jit::reorder_decoders`; [`super::ExpectedOrder`] fixes the order
+//! instead). Positions on the path are what `dispatch(k)`, the read blocks'
+//! jump table and [`DispatchInfo`] count; field indexes stay what presence
+//! bits and the interpreter's helpers use.
 //!
 //! Lists and maps of scalars, strings and structs are loops over their
 //! elements (lists of fixed-width scalars one bulk helper call). Unknown
@@ -178,31 +189,88 @@ fn own_read_block(p: Plan) -> bool {
     !matches!(p, Plan::Scalar(_) | Plan::Bytes)
 }
 
-/// What the dispatch helper needs to know of one struct type's decoders
-/// (the same in both protocols), computed once per JIT so that a call of
-/// the helper does not work it out from the layout again: for Kitex's
-/// field order, which leaves the expected path several times per struct,
-/// working it out took 80 % of a `medium` decode.
+/// The order of fields a decoder expects on its expected path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Declaration order: what Apache Thrift, pilota and this crate write.
+    Declared,
+    /// Kitex's: its generated code writes a struct's fixed-size fields
+    /// (bool, byte, i16, i32, i64, double, enums) first, then the others,
+    /// each group in declaration order. Binary only (Kitex's fast codec
+    /// writes Binary; its Compact is Apache's).
+    Kitex,
+}
+
+impl Order {
+    /// Field indexes of `layout` in this order.
+    pub(crate) fn of(self, layout: &StructLayout) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..layout.fields.len()).collect();
+        if self == Order::Kitex {
+            order.sort_by_key(|&i| !is_fixed(&layout.fields[i].kind));
+        }
+        order
+    }
+}
+
+/// Whether Kitex writes a field of `kind` among the fixed-size ones.
+fn is_fixed(kind: &ValueKind) -> bool {
+    matches!(
+        kind,
+        ValueKind::Bool
+            | ValueKind::I8
+            | ValueKind::I16
+            | ValueKind::I32
+            | ValueKind::I64
+            | ValueKind::Double
+            | ValueKind::Enum(_)
+    )
+}
+
+/// What the dispatch helper needs to know of one decoder of a struct type
+/// (one expected order; the same in both protocols), computed once per JIT
+/// so that a call of the helper does not work it out from the layout again:
+/// for Kitex's field order, which leaves the declaration-order path several
+/// times per struct, working it out took 80 % of a `medium` decode. Its
+/// address is a constant of the decoder's code, which passes it to the helper.
 pub(crate) struct DispatchInfo {
-    /// Per field index: whether the decoder reads the field in a block of
-    /// its own (`read_k`): the helper leaves such a field to it.
+    /// The struct type.
+    pub(crate) id: StructId,
+    /// Position on the expected path → field index.
+    pub(crate) order: Box<[u32]>,
+    /// Field index → position on the expected path.
+    pub(crate) position: Box<[u32]>,
+    /// Per position: whether the decoder reads that field in a block of its
+    /// own (`read_k`): the helper leaves such a field to it.
     pub(crate) reads: Box<[bool]>,
-    /// Per `k` in `0..=n`: the first field of the segment of the expected
-    /// path that field `k` is in (`k` = n: the stop byte's). The fields from
-    /// there to `k` were read on the expected path when the decoder leaves
-    /// it at `k`, and the helper marks them present.
+    /// Per position `k` in `0..=n`: the first position of the segment of
+    /// the expected path that `k` is in (`k` = n: the stop byte's). The
+    /// fields from there to `k` were read on the expected path when the
+    /// decoder leaves it at `k`, and the helper marks them present.
     pub(crate) starts: Box<[u32]>,
-    /// Per `j` in `0..=n`: where the decoder continues after the helper,
-    /// as the index of its jump table: `read_j` for field `j` (its rank
-    /// among the fields with a read block), or `done` after them when `j`
-    /// is the field count.
+    /// Per position `k` in `0..=n`: where the decoder continues after the
+    /// helper, as the index of its jump table: `read_k` (its rank among the
+    /// positions with a read block), or `done` after them when `k` = n.
     pub(crate) resume: Box<[u32]>,
+    /// Declared-order Binary decoders: the header Kitex writes first (type,
+    /// id), when that is not the declaration order's first field. The helper
+    /// counts how often a struct starts with it ([`DispatchInfo::kitex_starts`]).
+    pub(crate) kitex_first: Option<(u8, i16)>,
+    /// How many structs of this type the helper saw start in Kitex's order
+    /// (Binary, declaration-order decoder): past
+    /// [`super::KITEX_STARTS`], the JIT compiles a Kitex-order decoder.
+    pub(crate) kitex_starts: std::sync::atomic::AtomicU32,
 }
 
 impl DispatchInfo {
-    pub(crate) fn new(layouts: &Layouts, layout: &StructLayout) -> DispatchInfo {
-        let reads: Box<[bool]> = layout.fields.iter().map(|f| own_read_block(plan_field(layouts, f))).collect();
-        let n = reads.len();
+    pub(crate) fn new(layouts: &Layouts, layout: &StructLayout, order_kind: Order) -> DispatchInfo {
+        let order = order_kind.of(layout);
+        let n = order.len();
+        let mut position = vec![0u32; n];
+        for (p, &i) in order.iter().enumerate() {
+            position[i] = p as u32;
+        }
+        let reads: Box<[bool]> =
+            order.iter().map(|&i| own_read_block(plan_field(layouts, &layout.fields[i]))).collect();
         let mut starts = Vec::with_capacity(n + 1);
         let mut resume = Vec::with_capacity(n + 1);
         let (mut start, mut rank) = (0, 0);
@@ -214,7 +282,21 @@ impl DispatchInfo {
             starts.push(start);
             resume.push(rank);
         }
-        DispatchInfo { reads, starts: starts.into(), resume: resume.into() }
+        let kitex = Order::Kitex.of(layout);
+        let kitex_first = match (order_kind, kitex.first()) {
+            (Order::Declared, Some(&i)) if i != 0 => Some((layout.fields[i].ttype, layout.fields[i].id)),
+            _ => None,
+        };
+        DispatchInfo {
+            id: layout.id,
+            order: order.iter().map(|&i| i as u32).collect(),
+            position: position.into(),
+            reads,
+            starts: starts.into(),
+            resume: resume.into(),
+            kitex_first,
+            kitex_starts: std::sync::atomic::AtomicU32::new(0),
+        }
     }
 }
 
@@ -234,6 +316,8 @@ struct Gen<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     layouts: &'a Layouts,
     layout: &'a StructLayout,
+    /// The expected path's order, and what the dispatch helper knows of it.
+    info: &'a DispatchInfo,
     protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
     ctx: Value,
@@ -267,12 +351,15 @@ struct Gen<'a, 'b> {
 
 /// Builds the decoder of `layout` for `protocol` into `b` (an empty
 /// function with [`signature`]).
+/// `info` says in which order the expected path reads the fields; its
+/// address is passed to the dispatch helper, so it must outlive the code.
 pub(crate) fn build(
     b: &mut FunctionBuilder<'_>,
     layouts: &Layouts,
     layout: &StructLayout,
     protocol: Protocol,
     call_conv: cranelift_codegen::isa::CallConv,
+    info: &DispatchInfo,
 ) {
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -292,6 +379,7 @@ pub(crate) fn build(
         b,
         layouts,
         layout,
+        info,
         protocol,
         call_conv,
         ctx,
@@ -314,10 +402,10 @@ pub(crate) fn build(
     g.b.seal_all_blocks();
 }
 
-impl Gen<'_, '_> {
+impl<'a> Gen<'a, '_> {
     fn body(&mut self) {
         let n = self.layout.fields.len();
-        let plans: Vec<Plan> = self.layout.fields.iter().map(|f| plan_field(self.layouts, f)).collect();
+        let plans: Vec<Plan> = (0..n).map(|k| plan_field(self.layouts, self.field(k))).collect();
         // Values read by a block of their own (structs, containers, fields left to the
         // interpreter), which the expected path and `dispatch` share; the block ends the
         // segment of the expected path the field was in, and the next one starts after it.
@@ -362,8 +450,9 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(dispatch);
         let expected = self.b.block_params(dispatch)[0];
         self.sync_pos();
-        let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
-        let status = self.call_helper(Helpers::DISPATCH, &[I64; 5], &[self.ctx, self.block, sid, expected, self.depth]);
+        let info = self.b.ins().iconst(I64, self.info as *const DispatchInfo as i64);
+        let status =
+            self.call_helper(Helpers::DISPATCH, &[I64; 5], &[self.ctx, self.block, info, expected, self.depth]);
         self.check_status(status);
         self.reload_pos();
         let resume = self.b.ins().load(I32, native(), self.ctx, DecodeCtx::RESUME);
@@ -403,7 +492,7 @@ impl Gen<'_, '_> {
     /// Field k's value, its header consumed on the expected path: inline, or
     /// in its own block `read_k` (a new segment).
     fn field_value(&mut self, k: usize, p: Plan, read: Option<Block>, unknown: Block) {
-        let f = &self.layout.fields[k];
+        let f = self.field(k);
         match read {
             Some(read) => {
                 self.flush_seen();
@@ -411,12 +500,12 @@ impl Gen<'_, '_> {
                 // read_k: from here and from `dispatch`; a new segment.
                 self.b.switch_to_block(read);
                 self.zeros = None;
-                self.read_value(k, f, p, Bounds::Unchecked, unknown);
+                self.read_value(f, p, Bounds::Unchecked, unknown);
                 self.store_present(f);
             }
             None => {
                 // Header and (the start of) the value are in bounds: read inline.
-                self.read_value(k, f, p, Bounds::Header, unknown);
+                self.read_value(f, p, Bounds::Header, unknown);
                 self.mark_present(f);
             }
         }
@@ -441,6 +530,17 @@ impl Gen<'_, '_> {
         self.b.ins().jump(done, &[]);
     }
 
+    /// The field at position `k` of the expected path.
+    fn field(&self, k: usize) -> &'a FieldLayout {
+        let layout: &'a StructLayout = self.layout;
+        &layout.fields[self.info.order[k] as usize]
+    }
+
+    /// The position of field `f` on the expected path.
+    fn position(&self, f: &FieldLayout) -> usize {
+        self.info.position[f.index] as usize
+    }
+
     /// `k` as the argument of `dispatch` (the next field expected) or of `unknown`.
     fn field_arg(&mut self, k: usize) -> BlockArg {
         BlockArg::Value(self.b.ins().iconst(I64, k as i64))
@@ -454,8 +554,8 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// Reads field k's value at `pos` (header consumed).
-    fn read_value(&mut self, k: usize, f: &FieldLayout, p: Plan, bounds: Bounds, unknown: Block) {
+    /// Reads field `f`'s value at `pos` (header consumed).
+    fn read_value(&mut self, f: &FieldLayout, p: Plan, bounds: Bounds, unknown: Block) {
         let slot_off = f.offset as i32;
         match p {
             Plan::Scalar(_) if self.protocol == Protocol::Compact && f.kind == ValueKind::Bool => {
@@ -476,7 +576,7 @@ impl Gen<'_, '_> {
             Plan::Interp => {
                 self.sync_pos();
                 let sid = self.b.ins().iconst(I64, i64::from(self.layout.id.0));
-                let idx = self.b.ins().iconst(I64, k as i64);
+                let idx = self.b.ins().iconst(I64, f.index as i64);
                 let status =
                     self.call_helper(Helpers::FIELD_INTERP, &[I64; 5], &[self.ctx, self.block, sid, idx, self.depth]);
                 let is_ok = self.b.ins().icmp_imm_s(IntCC::Equal, status, i64::from(OK));
@@ -512,7 +612,8 @@ impl Gen<'_, '_> {
         let code = self.wire_code(f);
         let t = self.b.ins().iconst(I64, code);
         let id = self.b.ins().iconst(I64, i64::from(f.id as u16));
-        [BlockArg::Value(t), BlockArg::Value(id), self.field_arg(f.index + 1)]
+        let next = self.position(f) + 1;
+        [BlockArg::Value(t), BlockArg::Value(id), self.field_arg(next)]
     }
 
     /// Marks field `f`, read on the expected path, present: a bit of word 0
