@@ -463,19 +463,13 @@ impl Jit {
         for &t in &batch {
             let layout = self.layouts.get(t);
             for &kind in kinds.iter().filter(|&&k| !self.has(&[k], t, protocol)) {
-                let sig = decode::signature(call_conv);
                 let name = format!("{}_{}_{}", kind.prefix(), protocol.name(), t.0);
-                let id = module.declare_function(&name, Linkage::Local, &sig).map_err(|e| JitError(e.to_string()))?;
-                ctx.func.signature = sig;
-                ctx.func.name = UserFuncName::user(0, id.as_u32());
-                {
-                    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                    build(&mut b, &self.layouts, layout, protocol, kind, call_conv, self.decode_info(t, protocol));
-                    b.finalize(module.target_config());
-                }
-                module.define_function(id, ctx).map_err(|e| JitError(format!("{} ({name}): {e:?}", layout.name)))?;
-                code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
-                module.clear_context(ctx);
+                let info = self.decode_info(t, protocol);
+                let (id, bytes) = define(module, ctx, fctx, &name, call_conv, |b| {
+                    build(b, &self.layouts, layout, protocol, kind, call_conv, info)
+                })
+                .map_err(|e| JitError(format!("{} ({name}): {e}", layout.name)))?;
+                code += bytes;
                 ids.push((t, kind, id));
             }
         }
@@ -545,22 +539,15 @@ impl Jit {
             }
             self.binary_order[i].store(Order::Kitex as u8, Ordering::Relaxed);
             let layout = self.layouts.get(t);
-            let sig = decode::signature(call_conv);
             let name = format!("{}_{}_kitex_{}", Kind::Decode.prefix(), Protocol::Binary.name(), t.0);
-            let Ok(id) = module.declare_function(&name, Linkage::Local, &sig) else { continue };
-            ctx.func.signature = sig;
-            ctx.func.name = UserFuncName::user(0, id.as_u32());
-            {
-                let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
-                let info = self.decode_info(t, Protocol::Binary);
-                build(&mut b, &self.layouts, layout, Protocol::Binary, Kind::Decode, call_conv, info);
-                b.finalize(module.target_config());
-            }
-            let defined = module.define_function(id, ctx);
-            code += ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
-            module.clear_context(ctx);
-            match defined {
-                Ok(()) => ids.push((t, id)),
+            let info = self.decode_info(t, Protocol::Binary);
+            match define(module, ctx, fctx, &name, call_conv, |b| {
+                build(b, &self.layouts, layout, Protocol::Binary, Kind::Decode, call_conv, info)
+            }) {
+                Ok((id, bytes)) => {
+                    code += bytes;
+                    ids.push((t, id));
+                }
                 // The declaration-order decoder stays.
                 Err(_) => self.binary_order[i].store(Order::Declared as u8, Ordering::Relaxed),
             }
@@ -906,6 +893,29 @@ impl Kind {
             Kind::Size => "encoded_size",
         }
     }
+}
+
+/// Declares the function `name` in `module`, builds it with `body` (in the
+/// reused `ctx` and `fctx`) and compiles it: its id and code size.
+fn define(
+    module: &mut JITModule,
+    ctx: &mut Context,
+    fctx: &mut FunctionBuilderContext,
+    name: &str,
+    call_conv: CallConv,
+    body: impl FnOnce(&mut FunctionBuilder<'_>),
+) -> Result<(cranelift_module::FuncId, u64), String> {
+    let sig = decode::signature(call_conv);
+    let id = module.declare_function(name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
+    ctx.func.signature = sig;
+    ctx.func.name = UserFuncName::user(0, id.as_u32());
+    let mut b = FunctionBuilder::new(&mut ctx.func, fctx);
+    body(&mut b);
+    b.finalize(module.target_config());
+    let defined = module.define_function(id, ctx).map_err(|e| format!("{e:?}"));
+    let bytes = ctx.compiled_code().map_or(0, |c| c.code_buffer().len() as u64);
+    module.clear_context(ctx);
+    defined.map(|()| (id, bytes))
 }
 
 /// Builds one routine of `layout` into `b`.
