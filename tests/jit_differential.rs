@@ -469,41 +469,56 @@ fn engines_agree_on_kitex_order_and_sparse_structs() {
 }
 
 /// An adaptive JIT (the default) compiles a type's Binary decoder again for
-/// Kitex's order once its structs keep arriving in that order, and decodes
-/// as the interpreter does before and after the switch, in either order and
-/// cut short anywhere; its Compact decoder is not switched.
+/// Kitex's order once its fields keep arriving in that order (`Nesting`,
+/// whose first field is a string, and `Simple`, whose Kitex order starts
+/// as its declaration order), and decodes as the interpreter does before
+/// and after the switch, in either order and cut short anywhere. Its
+/// Compact decoders are not switched, and declaration-order structs with
+/// fields missing never switch a decoder.
 #[test]
 fn binary_decoders_switch_to_kitex_order_when_structs_arrive_so() {
     let layouts = Layouts::new(Schema::parse_str("bench.thrift", include_str!("../corpus/idl/bench.thrift")).unwrap());
-    let jit = Jit::new(layouts.clone()).unwrap();
-    let id = layouts.schema().struct_by_name("Nesting").unwrap();
-    assert!(jit.ensure(id).unwrap());
-    let mut s = 7;
-    let fields: Vec<_> = layouts.get(id).fields.iter().map(|f| (f.id, value(&layouts, &f.kind, &mut s, 1))).collect();
     let fixed = |v: &Value| {
         !matches!(v, Value::String(_) | Value::Binary(_) | Value::List(_) | Value::Map(_) | Value::Struct(_))
     };
-    let mut kitex = fields.clone();
-    kitex.sort_by_key(|(_, v)| !fixed(v));
-    let declared = in_order(&layouts, id, Protocol::Binary, &fields).unwrap();
-    let kitex_binary = in_order(&layouts, id, Protocol::Binary, &kitex).unwrap();
-    let kitex_compact = in_order(&layouts, id, Protocol::Compact, &kitex).unwrap();
-    for _ in 0..jit::KITEX_STARTS - 1 {
-        assert!(check(&jit, id, Protocol::Binary, &kitex_binary));
-        assert!(check(&jit, id, Protocol::Compact, &kitex_compact));
-    }
-    assert_eq!(jit.stats().reorders, 0, "not before {} structs", jit::KITEX_STARTS);
-    assert!(check(&jit, id, Protocol::Binary, &kitex_binary));
-    assert_eq!(jit.stats().reorders, 1, "Nesting's Binary decoder, once");
-    for _ in 0..jit::KITEX_STARTS * 2 {
-        assert!(check(&jit, id, Protocol::Binary, &declared));
-        assert!(check(&jit, id, Protocol::Compact, &kitex_compact));
-    }
-    assert_eq!(jit.stats().reorders, 1, "not switched back, and Compact never");
-    for bytes in [&kitex_binary, &declared] {
-        assert!(check(&jit, id, Protocol::Binary, bytes));
-        for cut in 0..bytes.len() {
-            check(&jit, id, Protocol::Binary, &bytes[..cut]);
+    let (b, c) = (Protocol::Binary, Protocol::Compact);
+    for name in ["Nesting", "Simple"] {
+        let jit = Jit::new(layouts.clone()).unwrap();
+        let id = layouts.schema().struct_by_name(name).unwrap();
+        assert!(jit.ensure(id).unwrap());
+        let mut s = 7;
+        let fields: Vec<_> =
+            layouts.get(id).fields.iter().map(|f| (f.id, value(&layouts, &f.kind, &mut s, 1))).collect();
+        let mut kitex = fields.clone();
+        kitex.sort_by_key(|(_, v)| !fixed(v));
+        let declared = in_order(&layouts, id, b, &fields).unwrap();
+        let kitex_binary = in_order(&layouts, id, b, &kitex).unwrap();
+        let kitex_compact = in_order(&layouts, id, c, &kitex).unwrap();
+        // Declaration order with every other field missing: never a switch.
+        for skip in 0..2 {
+            let sparse: Vec<_> = fields.iter().skip(skip).step_by(2).cloned().collect();
+            let sparse = in_order(&layouts, id, b, &sparse).unwrap();
+            for _ in 0..jit::KITEX_SIGHTINGS * 2 {
+                assert!(check(&jit, id, b, &sparse));
+            }
+        }
+        for _ in 0..jit::KITEX_SIGHTINGS - 1 {
+            assert!(check(&jit, id, b, &kitex_binary));
+            assert!(check(&jit, id, c, &kitex_compact));
+        }
+        assert_eq!(jit.stats().reorders, 0, "{name}: not before {} structs", jit::KITEX_SIGHTINGS);
+        assert!(check(&jit, id, b, &kitex_binary));
+        assert_eq!(jit.stats().reorders, 1, "{name}: its Binary decoder, once");
+        for _ in 0..jit::KITEX_SIGHTINGS * 2 {
+            assert!(check(&jit, id, b, &declared));
+            assert!(check(&jit, id, c, &kitex_compact));
+        }
+        assert_eq!(jit.stats().reorders, 1, "{name}: not switched back, and Compact never");
+        for bytes in [&kitex_binary, &declared] {
+            assert!(check(&jit, id, b, bytes));
+            for cut in 0..bytes.len() {
+                check(&jit, id, b, &bytes[..cut]);
+            }
         }
     }
 }

@@ -225,13 +225,14 @@ impl std::fmt::Debug for Jit {
     }
 }
 
-/// How often the dispatch helper must see a type's structs start in
-/// Kitex's order (its first fixed-size field where the declaration order
-/// expects another field) before an adaptive JIT compiles that type's
-/// Binary decoder for Kitex's order: enough that a few odd messages do not
-/// switch it, few enough that a gateway facing a Kitex service switches
-/// within its first requests.
-pub const KITEX_STARTS: u32 = 16;
+/// How often the dispatch helper must read a type's fields in Kitex's
+/// order, and not in the declaration order (a field declared before one
+/// read earlier), before an adaptive JIT compiles that type's Binary
+/// decoder for Kitex's order: enough that a few odd messages do not switch
+/// it, few enough that a gateway facing a Kitex service switches within its
+/// first requests. Declaration-order peers, with fields missing or not,
+/// never count.
+pub const KITEX_SIGHTINGS: u32 = 16;
 
 /// The field order compiled decoders expect on their straight-line path.
 /// Any order decodes correctly; fields off the expected order are read by a
@@ -246,7 +247,7 @@ pub enum ExpectedOrder {
     /// Binary so; Compact decoders expect the declaration order).
     Kitex,
     /// Declaration order, switching a type's Binary decoder to Kitex's
-    /// order once its structs arrive in Kitex's order ([`KITEX_STARTS`]).
+    /// order once its structs arrive in Kitex's order ([`KITEX_SIGHTINGS`]).
     #[default]
     Adaptive,
 }
@@ -500,8 +501,8 @@ impl Jit {
     }
 
     /// Recompiles, in Kitex's order, the Binary decoder of every type whose
-    /// structs the dispatch helper saw start in Kitex's order
-    /// [`KITEX_STARTS`] times ([`ExpectedOrder::Adaptive`]). The new decoder
+    /// fields the dispatch helper read in Kitex's order
+    /// [`KITEX_SIGHTINGS`] times ([`ExpectedOrder::Adaptive`]). The new decoder
     /// replaces the old one in the table; the old one stays in the module
     /// (decodes running it finish on it), and its type is not switched back.
     fn reorder_decoders(&self) {
@@ -513,7 +514,8 @@ impl Jit {
             .filter(|t| {
                 let i = t.0 as usize;
                 self.binary_order[i].load(Ordering::Relaxed) == Order::Declared as u8
-                    && self.dispatch[Order::Declared as usize][i].kitex_starts.load(Ordering::Relaxed) >= KITEX_STARTS
+                    && self.dispatch[Order::Declared as usize][i].kitex_sightings.load(Ordering::Relaxed)
+                        >= KITEX_SIGHTINGS
             })
             .collect();
         if due.is_empty() {

@@ -18,7 +18,7 @@ use crate::layout::{Layouts, UnknownField};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
 
-use super::decode::DispatchInfo;
+use super::decode::{DispatchInfo, Sighting};
 use crate::wire::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, Counter, FieldHeader, Protocol, ProtocolReader,
     ProtocolWriter, compact_field_type,
@@ -76,7 +76,7 @@ pub struct DecodeCtx {
     /// the input is too short for its bounds check (no header is 0).
     pub zeros: u64,
     /// Set by the dispatch helper when a type's structs keep arriving in
-    /// Kitex's order (see `KITEX_STARTS`): the JIT then compiles
+    /// Kitex's order (see `KITEX_SIGHTINGS`): the JIT then compiles
     /// Kitex-order decoders after the decode (read by helpers only).
     pub(crate) reorder: *const AtomicBool,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
@@ -453,17 +453,18 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64,
                 }
                 d.r.continue_struct(if k == 0 { 0 } else { field(k - 1).id });
                 let mut tail: *mut UnknownField = std::ptr::null_mut();
-                let mut first = k == 0;
+                // Fields in Kitex's order (see `KITEX_SIGHTINGS`): Binary only.
+                let mut sighting = if R::PROTOCOL == Protocol::Binary { Sighting::new(info) } else { None };
                 loop {
                     let Ok(h) = d.r.field_header() else { return ERROR };
-                    if first {
-                        // A struct that starts as Kitex writes it (see `KITEX_STARTS`).
-                        first = false;
-                        if info.kitex_first == Some((h.ttype, h.id)) && R::PROTOCOL == Protocol::Binary {
-                            let seen = info.kitex_starts.fetch_add(1, Ordering::Relaxed) + 1;
-                            if seen == super::KITEX_STARTS {
-                                (*(*ctx).reorder).store(true, Ordering::Relaxed);
-                            }
+                    let seen = match (&mut sighting, layout.field_index(h.id)) {
+                        (Some(s), Some(j)) => s.sighted(j),
+                        _ => None,
+                    };
+                    if let Some(kitex) = seen {
+                        sighting = None;
+                        if kitex && info.kitex_sightings.fetch_add(1, Ordering::Relaxed) + 1 == super::KITEX_SIGHTINGS {
+                            (*(*ctx).reorder).store(true, Ordering::Relaxed);
                         }
                     }
                     if h.ttype == crate::wire::ttype::STOP {

@@ -45,8 +45,8 @@
 //! at almost every struct: a `medium` payload in Kitex's order decoded 2.1×
 //! *slower* than the interpreter before (helper calls and their setup), so
 //! a JIT compiles a type's Binary decoder again for Kitex's order once the
-//! helper has seen that type's structs start in it [`super::KITEX_STARTS`]
-//! times (`Jit::reorder_decoders`; [`super::ExpectedOrder`] fixes the order
+//! helper has read that type's fields in it (and not in the declaration
+//! order: [`Sighting`]) [`super::KITEX_SIGHTINGS`] times (`Jit::reorder_decoders`; [`super::ExpectedOrder`] fixes the order
 //! instead). Positions on the path are what `dispatch(k)`, the read blocks'
 //! jump table and [`DispatchInfo`] count; field indexes stay what presence
 //! bits and the interpreter's helpers use.
@@ -251,14 +251,16 @@ pub(crate) struct DispatchInfo {
     /// helper, as the index of its jump table: `read_k` (its rank among the
     /// positions with a read block), or `done` after them when `k` = n.
     pub(crate) resume: Box<[u32]>,
-    /// Declared-order Binary decoders: the header Kitex writes first (type,
-    /// id), when that is not the declaration order's first field. The helper
-    /// counts how often a struct starts with it ([`DispatchInfo::kitex_starts`]).
-    pub(crate) kitex_first: Option<(u8, i16)>,
-    /// How many structs of this type the helper saw start in Kitex's order
-    /// (Binary, declaration-order decoder): past
-    /// [`super::KITEX_STARTS`], the JIT compiles a Kitex-order decoder.
-    pub(crate) kitex_starts: std::sync::atomic::AtomicU32,
+    /// Declared-order decoders of a type whose Kitex order differs: each
+    /// field's position in Kitex's order, by field index. The dispatch helper
+    /// watches the fields it reads for Kitex's order
+    /// ([`DispatchInfo::sighted`]).
+    pub(crate) kitex_position: Option<Box<[u32]>>,
+    /// How often the dispatch helper read fields of this type in Kitex's
+    /// order and not in the declaration order (Binary, declaration-order
+    /// decoder): at [`super::KITEX_SIGHTINGS`], the JIT compiles a
+    /// Kitex-order decoder.
+    pub(crate) kitex_sightings: std::sync::atomic::AtomicU32,
 }
 
 impl DispatchInfo {
@@ -283,10 +285,13 @@ impl DispatchInfo {
             resume.push(rank);
         }
         let kitex = Order::Kitex.of(layout);
-        let kitex_first = match (order_kind, kitex.first()) {
-            (Order::Declared, Some(&i)) if i != 0 => Some((layout.fields[i].ttype, layout.fields[i].id)),
-            _ => None,
-        };
+        let kitex_position = (order_kind == Order::Declared && kitex != order).then(|| {
+            let mut at = vec![0u32; n].into_boxed_slice();
+            for (p, &i) in kitex.iter().enumerate() {
+                at[i] = p as u32;
+            }
+            at
+        });
         DispatchInfo {
             id: layout.id,
             order: order.iter().map(|&i| i as u32).collect(),
@@ -294,9 +299,44 @@ impl DispatchInfo {
             reads,
             starts: starts.into(),
             resume: resume.into(),
-            kitex_first,
-            kitex_starts: std::sync::atomic::AtomicU32::new(0),
+            kitex_position,
+            kitex_sightings: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+}
+
+/// What the dispatch helper has seen of one call's fields, to tell Kitex's
+/// order: fields in Kitex's order and not in the declaration order (a field
+/// declared before one read earlier). Declaration-order writers with fields
+/// missing, or in an order of their own, are not counted.
+pub(crate) struct Sighting<'a> {
+    kitex_position: &'a [u32],
+    last: Option<(u32, u32)>,
+    out_of_declared: bool,
+}
+
+impl<'a> Sighting<'a> {
+    /// Watches for Kitex's order, when `info` is a declaration-order
+    /// decoder's of a type whose Kitex order differs.
+    pub(crate) fn new(info: &'a DispatchInfo) -> Option<Sighting<'a>> {
+        let kitex_position = info.kitex_position.as_deref()?;
+        Some(Sighting { kitex_position, last: None, out_of_declared: false })
+    }
+
+    /// Field `index` was read next: `Some(true)` when the fields so far are
+    /// in Kitex's order and not in the declaration order, `Some(false)` when
+    /// they are not in Kitex's order (nothing more to watch), `None` when
+    /// it cannot tell yet.
+    pub(crate) fn sighted(&mut self, index: usize) -> Option<bool> {
+        let (declared, kitex) = (index as u32, self.kitex_position[index]);
+        if let Some((d, k)) = self.last {
+            if kitex < k {
+                return Some(false);
+            }
+            self.out_of_declared |= declared < d;
+        }
+        self.last = Some((declared, kitex));
+        self.out_of_declared.then_some(true)
     }
 }
 
