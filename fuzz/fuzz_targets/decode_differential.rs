@@ -3,7 +3,9 @@
 //! (both fail, or both decode the same message from the same bytes and
 //! re-encode it to the same bytes), in both protocols. The first input byte
 //! picks the type, among those of `everything.thrift`, `bench.thrift` and
-//! `containers.thrift`.
+//! `containers.thrift`. Two JITs decode each input: one whose decoders
+//! expect the declaration order (adaptive: it may switch a type to Kitex's
+//! order), one whose Binary decoders expect Kitex's.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -11,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use thriftjit::interp::DecodeOptions;
-use thriftjit::jit::{self, Jit};
+use thriftjit::jit::{self, ExpectedOrder, Jit, JitOptions};
 use thriftjit::layout::Layouts;
 use thriftjit::schema::StructId;
 use thriftjit::wire::Protocol;
@@ -21,9 +23,9 @@ const SHARED: &str = include_str!("../../corpus/idl/shared_types.thrift");
 const BENCH: &str = include_str!("../../corpus/idl/bench.thrift");
 const CONTAINERS: &str = include_str!("../../corpus/idl/containers.thrift");
 
-/// Every compiled type of the schemas fuzzed, with its schema's JIT.
-fn engines() -> &'static Vec<(Arc<Jit>, StructId)> {
-    static ENGINES: OnceLock<Vec<(Arc<Jit>, StructId)>> = OnceLock::new();
+/// Every compiled type of the schemas fuzzed, with its schema's JITs.
+fn engines() -> &'static Vec<([Arc<Jit>; 2], StructId)> {
+    static ENGINES: OnceLock<Vec<([Arc<Jit>; 2], StructId)>> = OnceLock::new();
     ENGINES.get_or_init(|| {
         let mut files = std::collections::HashMap::new();
         files.insert("everything.thrift".to_string(), IDL.to_string());
@@ -35,11 +37,15 @@ fn engines() -> &'static Vec<(Arc<Jit>, StructId)> {
         let mut types = Vec::new();
         for schema in std::iter::once(everything).chain(others) {
             let layouts = Layouts::new(schema);
-            let jit = Jit::new(layouts.clone()).expect("JIT on this host");
-            jit.compile_all().expect("corpus types compile");
+            let kitex = JitOptions { expected_order: ExpectedOrder::Kitex };
+            let jits = [Jit::new(layouts.clone()), Jit::with_options(layouts.clone(), kitex)]
+                .map(|j| j.expect("JIT on this host"));
+            for jit in &jits {
+                jit.compile_all().expect("corpus types compile");
+            }
             for id in (0..layouts.all().len() as u32).map(StructId) {
                 if jit::accepts(layouts.get(id)) {
-                    types.push((jit.clone(), id));
+                    types.push((jits.clone(), id));
                 }
             }
         }
@@ -50,13 +56,15 @@ fn engines() -> &'static Vec<(Arc<Jit>, StructId)> {
 fuzz_target!(|data: &[u8]| {
     let types = engines();
     let Some((&pick, rest)) = data.split_first() else { return };
-    let (jit, id) = &types[usize::from(pick) % types.len()];
+    let (jits, id) = &types[usize::from(pick) % types.len()];
     let id = *id;
     let input = Bytes::copy_from_slice(rest);
     let options = DecodeOptions { max_depth: 16, ..DecodeOptions::default() };
-    for protocol in [Protocol::Binary, Protocol::Compact] {
-        if let Err(e) = jit.compare_with_interpreter(id, protocol, &input, &options) {
-            panic!("{} ({}): engines disagree: {e}", jit.layouts().get(id).name, protocol.name());
+    for jit in jits {
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            if let Err(e) = jit.compare_with_interpreter(id, protocol, &input, &options) {
+                panic!("{} ({}): engines disagree: {e}", jit.layouts().get(id).name, protocol.name());
+            }
         }
     }
 });
