@@ -506,7 +506,7 @@ impl Jit {
     /// replaces the old one in the table; the old one stays in the module
     /// (decodes running it finish on it), and its type is not switched back.
     fn reorder_decoders(&self) {
-        if self.options.expected_order != ExpectedOrder::Adaptive || !self.reorder.swap(false, Ordering::Relaxed) {
+        if !self.reorder.swap(false, Ordering::Relaxed) {
             return;
         }
         let due: Vec<StructId> = (0..self.layouts.all().len())
@@ -665,7 +665,12 @@ impl Jit {
             reserved: 0,
             resume: 0,
             zeros: 0,
-            reorder: &self.reorder,
+            // Only an adaptive JIT watches for Kitex's order.
+            reorder: if self.options.expected_order == ExpectedOrder::Adaptive {
+                &self.reorder
+            } else {
+                std::ptr::null()
+            },
             protocol: protocol_code(protocol),
         };
         // SAFETY: `f` is a finalized decoder of `ty` for `protocol` from this JIT's module,

@@ -77,7 +77,8 @@ pub struct DecodeCtx {
     pub zeros: u64,
     /// Set by the dispatch helper when a type's structs keep arriving in
     /// Kitex's order (see `KITEX_SIGHTINGS`): the JIT then compiles
-    /// Kitex-order decoders after the decode (read by helpers only).
+    /// Kitex-order decoders after the decode (read by helpers only). Null
+    /// when the JIT's expected order is fixed.
     pub(crate) reorder: *const AtomicBool,
     /// The protocol being decoded ([`protocol_code`]); `fns` holds that
     /// protocol's decoders, and helpers read with that protocol's reader.
@@ -438,7 +439,9 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64,
             // SAFETY: the context is live; `info` is the dispatch table of the
             // calling decoder (owned by its JIT, which outlives the call),
             // `block` a block of its type and `k` a position of its expected
-            // path, at most the field count (a constant of the decoder).
+            // path, at most the field count (a constant of the decoder);
+            // `ctx.reorder` is only written through when not null (`watch`),
+            // and then points at the JIT's flag.
             unsafe {
                 let info = &*self.info;
                 let layouts = &*(*ctx).layouts;
@@ -453,8 +456,9 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64,
                 }
                 d.r.continue_struct(if k == 0 { 0 } else { field(k - 1).id });
                 let mut tail: *mut UnknownField = std::ptr::null_mut();
-                // Fields in Kitex's order (see `KITEX_SIGHTINGS`): Binary only.
-                let mut sighting = if R::PROTOCOL == Protocol::Binary { Sighting::new(info) } else { None };
+                // Fields in Kitex's order (see `KITEX_SIGHTINGS`): Binary, adaptive JITs only.
+                let watch = R::PROTOCOL == Protocol::Binary && !(*ctx).reorder.is_null();
+                let mut sighting = if watch { Sighting::new(info) } else { None };
                 loop {
                     let Ok(h) = d.r.field_header() else { return ERROR };
                     let seen = match (&mut sighting, layout.field_index(h.id)) {
