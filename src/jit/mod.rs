@@ -452,35 +452,31 @@ impl Jit {
         }
         let batch = self.closure(ty, protocol, kinds);
         let start = Instant::now();
-        let State { module, call_conv } = &mut *state;
-        let module = module.as_mut().expect("the module lives until drop");
-        let call_conv = *call_conv;
-        let mut scratch = Scratch::take();
-        let Scratch { ctx, fctx } = &mut scratch;
-        module.clear_context(ctx);
-        // (type, routine, function)
-        let mut ids = Vec::with_capacity(batch.len() * kinds.len());
-        let mut code = 0u64;
-        for &t in &batch {
-            let layout = self.layouts.get(t);
-            for &kind in kinds.iter().filter(|&&k| !self.has(&[k], t, protocol)) {
-                let name = format!("{}_{}_{}", kind.prefix(), protocol.name(), t.0);
-                let info = self.decode_info(t, protocol);
-                let (id, bytes) = define(module, ctx, fctx, &name, call_conv, |b| {
-                    build(b, &self.layouts, layout, protocol, kind, call_conv, info)
-                })
-                .map_err(|e| JitError(format!("{} ({name}): {e}", layout.name)))?;
-                code += bytes;
-                ids.push((t, kind, id));
+        let (ids, code) = with_module(&mut state, |module, Scratch { ctx, fctx }, call_conv| {
+            // (type, routine, function)
+            let mut ids = Vec::with_capacity(batch.len() * kinds.len());
+            let mut code = 0u64;
+            for &t in &batch {
+                let layout = self.layouts.get(t);
+                for &kind in kinds.iter().filter(|&&k| !self.has(&[k], t, protocol)) {
+                    let name = format!("{}_{}_{}", kind.prefix(), protocol.name(), t.0);
+                    let info = self.decode_info(t, protocol);
+                    let (id, bytes) = define(module, ctx, fctx, &name, call_conv, |b| {
+                        build(b, &self.layouts, layout, protocol, kind, call_conv, info)
+                    })
+                    .map_err(|e| JitError(format!("{} ({name}): {e}", layout.name)))?;
+                    code += bytes;
+                    ids.push((t, kind, id));
+                }
             }
-        }
-        scratch.give_back();
-        module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
-        // Publish children before the requested type (its code calls theirs).
-        for &(t, kind, id) in ids.iter().rev() {
-            let f = module.get_finalized_function(id) as *mut u8;
-            self.fns(kind, protocol)[t.0 as usize].store(f, Ordering::Release);
-        }
+            module.finalize_definitions().map_err(|e| JitError(e.to_string()))?;
+            // Publish children before the requested type (its code calls theirs).
+            for &(t, kind, id) in ids.iter().rev() {
+                let f = module.get_finalized_function(id) as *mut u8;
+                self.fns(kind, protocol)[t.0 as usize].store(f, Ordering::Release);
+            }
+            Ok::<_, JitError>((ids, code))
+        })?;
         let decoders = ids.iter().filter(|(_, k, _)| *k == Kind::Decode).count();
         self.types_compiled.fetch_add(decoders as u64, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
@@ -523,47 +519,46 @@ impl Jit {
         }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let start = Instant::now();
-        let State { module, call_conv } = &mut *state;
-        let module = module.as_mut().expect("the module lives until drop");
-        let call_conv = *call_conv;
-        let mut scratch = Scratch::take();
-        let Scratch { ctx, fctx } = &mut scratch;
-        module.clear_context(ctx);
-        let mut ids = Vec::new();
-        let mut code = 0u64;
-        for t in due {
-            let i = t.0 as usize;
-            // Another thread may have done it (or no decoder was compiled yet).
-            if self.binary_order[i].load(Ordering::Relaxed) != Order::Declared as u8
-                || self.decode_fns[table(Protocol::Binary)][i].load(Ordering::Acquire).is_null()
-            {
-                continue;
-            }
-            self.binary_order[i].store(Order::Kitex as u8, Ordering::Relaxed);
-            let layout = self.layouts.get(t);
-            let name = format!("{}_{}_kitex_{}", Kind::Decode.prefix(), Protocol::Binary.name(), t.0);
-            let info = self.decode_info(t, Protocol::Binary);
-            match define(module, ctx, fctx, &name, call_conv, |b| {
-                build(b, &self.layouts, layout, Protocol::Binary, Kind::Decode, call_conv, info)
-            }) {
-                Ok((id, bytes)) => {
-                    code += bytes;
-                    ids.push((t, id));
+        let (ids, code) = with_module(&mut state, |module, Scratch { ctx, fctx }, call_conv| {
+            let mut ids = Vec::new();
+            let mut code = 0u64;
+            for t in due {
+                let i = t.0 as usize;
+                // Another thread may have done it (or no decoder was compiled yet).
+                if self.binary_order[i].load(Ordering::Relaxed) != Order::Declared as u8
+                    || self.decode_fns[table(Protocol::Binary)][i].load(Ordering::Acquire).is_null()
+                {
+                    continue;
                 }
-                // The declaration-order decoder stays.
-                Err(_) => self.binary_order[i].store(Order::Declared as u8, Ordering::Relaxed),
+                self.binary_order[i].store(Order::Kitex as u8, Ordering::Relaxed);
+                let layout = self.layouts.get(t);
+                let name = format!("{}_{}_kitex_{}", Kind::Decode.prefix(), Protocol::Binary.name(), t.0);
+                let info = self.decode_info(t, Protocol::Binary);
+                match define(module, ctx, fctx, &name, call_conv, |b| {
+                    build(b, &self.layouts, layout, Protocol::Binary, Kind::Decode, call_conv, info)
+                }) {
+                    Ok((id, bytes)) => {
+                        code += bytes;
+                        ids.push((t, id));
+                    }
+                    // The declaration-order decoder stays.
+                    Err(_) => self.binary_order[i].store(Order::Declared as u8, Ordering::Relaxed),
+                }
             }
-        }
-        scratch.give_back();
-        if ids.is_empty() || module.finalize_definitions().is_err() {
-            for (t, _) in ids {
-                self.binary_order[t.0 as usize].store(Order::Declared as u8, Ordering::Relaxed);
+            if ids.is_empty() || module.finalize_definitions().is_err() {
+                for &(t, _) in &ids {
+                    self.binary_order[t.0 as usize].store(Order::Declared as u8, Ordering::Relaxed);
+                }
+                return (Vec::new(), 0);
             }
+            for &(t, id) in &ids {
+                let f = module.get_finalized_function(id) as *mut u8;
+                self.decode_fns[table(Protocol::Binary)][t.0 as usize].store(f, Ordering::Release);
+            }
+            (ids, code)
+        });
+        if ids.is_empty() {
             return;
-        }
-        for &(t, id) in &ids {
-            let f = module.get_finalized_function(id) as *mut u8;
-            self.decode_fns[table(Protocol::Binary)][t.0 as usize].store(f, Ordering::Release);
         }
         self.reorders.fetch_add(ids.len() as u64, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
@@ -900,6 +895,19 @@ impl Kind {
             Kind::Size => "encoded_size",
         }
     }
+}
+
+/// Runs `f` with the module of `state` (its lock held by the caller), a
+/// compile scratch taken from the pool (given back after) and the calling
+/// convention.
+fn with_module<R>(state: &mut State, f: impl FnOnce(&mut JITModule, &mut Scratch, CallConv) -> R) -> R {
+    let State { module, call_conv } = state;
+    let module = module.as_mut().expect("the module lives until drop");
+    let mut scratch = Scratch::take();
+    module.clear_context(&mut scratch.ctx);
+    let out = f(module, &mut scratch, *call_conv);
+    scratch.give_back();
+    out
 }
 
 /// Declares the function `name` in `module`, builds it with `body` (in the
