@@ -17,12 +17,12 @@ use crate::interp::{Decoder, Encoder};
 use crate::layout::{Layouts, UnknownField};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
-
-use super::decode::{DispatchInfo, Sighting};
 use crate::wire::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, Counter, FieldHeader, Protocol, ProtocolReader,
     ProtocolWriter, compact_field_type,
 };
+
+use super::decode::{DispatchInfo, Sighting};
 
 /// Status returned by generated functions and helpers: success.
 pub const OK: i32 = 0;
@@ -184,12 +184,14 @@ pub struct Helpers {
     /// `(dst, src, count, width) -> bytes`: what `varints_out` would write
     /// (`dst` unused), for sizers.
     pub varints_size: extern "C" fn(*mut u8, *const u8, u64, u64) -> u64,
-    /// `(ctx, block, struct_id, k, depth) -> status`: the decoder's path off
-    /// its expected one, which it left at field `k` (`k` = the field count:
-    /// at the stop byte). Marks the fields the expected path read since its
-    /// segment started present (`DispatchInfo::starts`), then reads field
-    /// headers at `pos` (the last one read was field `k - 1`'s, or none when
-    /// `k` is 0: the base of a Compact delta), keeping unknown fields and
+    /// `(ctx, block, info, k, depth) -> status`: the decoder's path off its
+    /// expected one, which it left at position `k` of its expected order
+    /// (`k` = the field count: at the stop byte); `info` is the address of
+    /// the decoder's `DispatchInfo`, which says that order. Marks the fields
+    /// the expected path read since its segment started present
+    /// (`DispatchInfo::starts`), then reads field headers at `pos` (the last
+    /// one read was the field at position `k - 1`, or none when `k` is 0:
+    /// the base of a Compact delta), keeping unknown fields and
     /// reading scalar and string fields the interpreter's way, until the
     /// stop byte or a field the decoder reads in a block of its own
     /// (`DispatchInfo::reads`), which it leaves past its header. Sets
