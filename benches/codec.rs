@@ -146,20 +146,8 @@ fn kitex_struct(layouts: &Layouts, ty: StructId, value: &Value, out: &mut Vec<u8
     let Value::Struct(fields) = value else { panic!("a struct value") };
     let layout = layouts.get(ty);
     let mut fields: Vec<_> = fields.iter().collect();
-    let fixed = |k: &ValueKind| {
-        matches!(
-            k,
-            ValueKind::Bool
-                | ValueKind::I8
-                | ValueKind::I16
-                | ValueKind::I32
-                | ValueKind::I64
-                | ValueKind::Double
-                | ValueKind::Enum(_)
-        )
-    };
     let kind = |id: i16| &layout.fields.iter().find(|f| f.id == id).expect("a field of the type").kind;
-    fields.sort_by_key(|(id, _)| (!fixed(kind(*id)), *id));
+    fields.sort_by_key(|(id, _)| (!kind(*id).is_fixed_size(), *id));
     for (id, v) in fields {
         let k = kind(*id);
         out.push(k.ttype());

@@ -130,6 +130,22 @@ impl ValueKind {
         }
     }
 
+    /// Whether a value of this kind is a scalar of fixed size on the Binary
+    /// wire (bool, byte, i16, i32, i64, double, enums): the fields Kitex's
+    /// generated code writes first.
+    pub fn is_fixed_size(&self) -> bool {
+        matches!(
+            self,
+            ValueKind::Bool
+                | ValueKind::I8
+                | ValueKind::I16
+                | ValueKind::I32
+                | ValueKind::I64
+                | ValueKind::Double
+                | ValueKind::Enum(_)
+        )
+    }
+
     /// Bytes of the slot (in a struct or as a container element).
     pub fn size(&self) -> usize {
         match self {

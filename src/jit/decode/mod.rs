@@ -206,24 +206,10 @@ impl Order {
     pub(crate) fn of(self, layout: &StructLayout) -> Vec<usize> {
         let mut order: Vec<usize> = (0..layout.fields.len()).collect();
         if self == Order::Kitex {
-            order.sort_by_key(|&i| !is_fixed(&layout.fields[i].kind));
+            order.sort_by_key(|&i| !layout.fields[i].kind.is_fixed_size());
         }
         order
     }
-}
-
-/// Whether Kitex writes a field of `kind` among the fixed-size ones.
-fn is_fixed(kind: &ValueKind) -> bool {
-    matches!(
-        kind,
-        ValueKind::Bool
-            | ValueKind::I8
-            | ValueKind::I16
-            | ValueKind::I32
-            | ValueKind::I64
-            | ValueKind::Double
-            | ValueKind::Enum(_)
-    )
 }
 
 /// What the dispatch helper needs to know of one decoder of a struct type
