@@ -1077,4 +1077,36 @@ mod tests {
             }
         }
     }
+
+    /// An unset string adds nothing to its run's capacity check, whatever
+    /// its slot still holds (clearing a field leaves the slot as it was):
+    /// here a length past an i32, which would fail the encode if counted.
+    #[test]
+    fn unset_strings_count_for_nothing_whatever_their_slots_hold() {
+        let idl = "struct T { 1: i32 a, 2: string s, 3: i64 b, 4: binary c }";
+        let layouts = Layouts::new(Schema::parse_str("t.thrift", idl).unwrap());
+        let ty = layouts.schema().struct_by_name("T").unwrap();
+        let jit = Jit::new(layouts.clone()).unwrap();
+        let value =
+            Value::Struct(vec![(1, Value::I32(7)), (2, Value::String("abc".into())), (4, Value::Binary(vec![1, 2]))]);
+        let message = Message::from_value(layouts.clone(), ty, &value).unwrap();
+        let f = layouts.get(ty).fields.iter().find(|f| &*f.name == "s").unwrap();
+        let root = message.root();
+        // SAFETY: the slot of a string field holds (pointer, length) and the
+        // presence word is 8 bytes at its offset; nothing reads the message
+        // but the code under test, which must not read an unset slot's bytes.
+        unsafe {
+            let len = root.ptr().as_ptr().add(f.offset + 8) as *mut usize;
+            len.write_unaligned(i32::MAX as usize + 1);
+            let word = root.ptr().as_ptr().add(f.presence_offset()) as *mut u64;
+            word.write_unaligned(word.read_unaligned() & !f.presence_mask());
+        }
+        for protocol in PROTOCOLS {
+            assert!(jit.ensure_for(ty, protocol).unwrap());
+            let want = crate::interp::encode_to_vec(&root, protocol).unwrap();
+            let mut out = Vec::new();
+            assert!(jit.encode_compiled(&root, protocol, &mut out), "{protocol:?}");
+            assert_eq!(out, want, "{protocol:?}");
+        }
+    }
 }

@@ -1,10 +1,11 @@
 //! Cranelift IR of an encoder for one struct type in one protocol.
 //!
 //! Straight-line code in declaration order: per field a presence test
-//! against a constant mask, one capacity check covering the header and the
-//! largest encoding of a scalar value (growth is a helper call), the header
-//! (constant bytes where the protocol allows), a store from a constant
-//! offset. Strings are copied with one call; lists of scalars are one
+//! against a constant mask, the header (constant bytes where the protocol
+//! allows), a store from a constant offset. One capacity check covers each
+//! run of scalar and string fields: the largest encoding of every scalar,
+//! every string's header, length and bytes (growth is a helper call).
+//! Strings are copied with one call; lists of scalars are one
 //! capacity check, then one bulk helper call (a byte-swapping copy for
 //! fixed widths, a varint loop for Compact integers); structs call the
 //! child's encoder; maps of scalars, strings and structs are a loop over
@@ -39,10 +40,20 @@ fn native() -> MemFlagsData {
 /// growth path for ([`Gen::ensure_shared`]): no buffer reaches it (a `Vec`
 /// holds at most `isize::MAX` bytes, and `pos` is below that, so the sum
 /// does not wrap), and no other site there asks for as much (a run of scalar
-/// fields, a header, or a string of at most `i32::MAX` bytes with its header
-/// and length), so the growth path fails on it and the interpreter then
+/// fields and strings of at most `i32::MAX` bytes each, of at most 2^16 fields,
+/// or a header), so the growth path fails on it and the interpreter then
 /// reports the field as too long.
 const TOO_LONG: i64 = 1 << 62;
+
+/// What a field of a run of scalars and strings adds to the run's one
+/// capacity check ([`Gen::ensure_run`]).
+#[derive(Clone, Copy)]
+enum Part {
+    /// The most a scalar field takes, header included (or the stop byte).
+    Fixed(i64),
+    /// A string's header and length; its bytes are added when checked.
+    Bytes(i64),
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
@@ -194,26 +205,32 @@ impl Gen<'_, '_> {
             self.b.ins().brif(many, self.error, &[], ok, &[]);
             self.b.switch_to_block(ok);
         }
-        // One capacity check per run of scalar fields (and the stop byte after
-        // them), before the run, for all of them set: `fixed[k]` is the most
-        // field k takes when it is a scalar, and the stop byte's 1 at the end.
+        // One capacity check per run of scalar and string fields (and the stop
+        // byte after them), before the run, for all of them set: `parts[k]` is
+        // the most field k takes when it is a scalar, or the constant part of a
+        // string (header and length; its bytes are added when the run is
+        // checked), and the stop byte's 1 at the end.
         let n = self.layout.fields.len();
-        let fixed: Vec<Option<i64>> = (self.layout.fields.iter())
-            .map(|f| (self.plan(f) == Plan::Scalar).then(|| self.scalar_field_max(f)))
-            .chain([Some(1)])
+        let parts: Vec<Option<Part>> = (self.layout.fields.iter())
+            .map(|f| match self.plan(f) {
+                Plan::Scalar => Some(Part::Fixed(self.scalar_field_max(f))),
+                Plan::Bytes => Some(Part::Bytes(self.header_max(f) + self.len_max())),
+                _ => None,
+            })
+            .chain([Some(Part::Fixed(1))])
             .collect();
-        let run_at = |k: usize| fixed[k].is_some() && (k == 0 || fixed[k - 1].is_none());
-        let run = |k: usize| fixed[k..].iter().map_while(|x| *x).sum::<i64>();
+        let run_at = |k: usize| parts[k].is_some() && (k == 0 || parts[k - 1].is_none());
         // The buffer's address and the presence word, loaded once for a run of
         // branch-free fields (straight-line code, no call in between).
         let mut straight: Option<(Value, Value)> = None;
         for (k, f) in self.layout.fields.iter().enumerate() {
             if run_at(k) {
-                self.ensure_shared(None, run(k));
+                self.ensure_run(&parts, k);
                 straight = None;
             }
             let required = f.requiredness == Requiredness::Required;
-            if self.protocol == Protocol::Binary && !required && fixed[k].is_some() && f.index < 64 {
+            let scalar = matches!(parts[k], Some(Part::Fixed(_)));
+            if self.protocol == Protocol::Binary && !required && scalar && f.index < 64 {
                 // Its header is a constant whatever comes before it (unlike Compact's).
                 let (buf, word) = match straight {
                     Some(x) => x,
@@ -267,6 +284,47 @@ impl Gen<'_, '_> {
         self.b.ins().return_(&[ok]);
     }
 
+    /// The capacity check before the run of scalar and string fields that
+    /// starts at field `k` (`parts` as in [`Gen::body`]): the constant parts of the run's
+    /// fields, plus the length of each string that is set. A length past an
+    /// i32 asks for more room than any run can take ([`TOO_LONG`]), which
+    /// fails in the growth path: no branch of its own.
+    fn ensure_run(&mut self, parts: &[Option<Part>], k: usize) {
+        if self.measure {
+            return;
+        }
+        let mut constant = 0;
+        // The sum of the lengths and their bitwise or (past an i32 when one is).
+        let mut lens: Option<(Value, Value)> = None;
+        for (j, part) in parts.iter().enumerate().skip(k).map_while(|(j, p)| p.map(|p| (j, p))) {
+            let c = match part {
+                Part::Fixed(c) => c,
+                Part::Bytes(c) => {
+                    let f = &self.layout.fields[j];
+                    // An unset string adds nothing, whatever its slot holds.
+                    let word = self.b.ins().load(I64, native(), self.block, f.presence_offset() as i32);
+                    let set = self.b.ins().band_imm_s(word, f.presence_mask() as i64);
+                    let len = self.b.ins().load(I64, native(), self.block, f.offset as i32 + 8);
+                    let zero = self.b.ins().iconst(I64, 0);
+                    let len = self.b.ins().select(set, len, zero);
+                    lens = Some(match lens {
+                        None => (len, len),
+                        Some((sum, or)) => (self.b.ins().iadd(sum, len), self.b.ins().bor(or, len)),
+                    });
+                    c
+                }
+            };
+            constant += c;
+        }
+        let need = lens.map(|(sum, or)| {
+            let long = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, or, i64::from(i32::MAX));
+            let need = self.b.ins().iadd_imm_s(sum, constant);
+            let never = self.b.ins().iconst(I64, TOO_LONG);
+            self.b.ins().select(long, never, need)
+        });
+        self.ensure_shared(need, constant);
+    }
+
     fn write_field(&mut self, k: usize, f: &FieldLayout) {
         let off = f.offset as i32;
         let hdr = self.header_max(f);
@@ -279,21 +337,12 @@ impl Gen<'_, '_> {
                 }
             }
             Plan::Bytes => {
-                let n = self.b.ins().load(I64, native(), self.block, off + 8);
-                let fixed = hdr + self.len_max();
+                // Capacity (and the length's range) checked before the run of
+                // scalars and strings this field is in.
+                let (ptr, n) = self.load_slice(self.block, off);
                 if self.measure {
                     self.check_len(n);
-                } else {
-                    // A length past an i32 asks for more room than any field can
-                    // take, which fails in the growth path: no branch of its own.
-                    let long = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThan, n, i64::from(i32::MAX));
-                    let need = self.b.ins().iadd_imm_s(n, fixed);
-                    let never = self.b.ins().iconst(I64, TOO_LONG);
-                    let need = self.b.ins().select(long, never, need);
-                    self.ensure_shared(Some(need), 0);
                 }
-                // Loaded again after the check (see `ensure_shared`).
-                let (ptr, n) = self.load_slice(self.block, off);
                 if self.protocol == Protocol::Binary && !self.measure {
                     self.binary_bytes_field(f, ptr, n);
                 } else {
