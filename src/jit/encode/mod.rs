@@ -222,7 +222,7 @@ impl Gen<'_, '_> {
         let run_at = |k: usize| parts[k].is_some() && (k == 0 || parts[k - 1].is_none());
         // The buffer's address and the presence word, loaded once for a run of
         // branch-free fields (straight-line code, no call in between).
-        let mut straight: Option<(Value, Value)> = None;
+        let mut straight: Option<binary::Straight> = None;
         for (k, f) in self.layout.fields.iter().enumerate() {
             if run_at(k) {
                 self.ensure_run(&parts, k);
@@ -232,16 +232,17 @@ impl Gen<'_, '_> {
             let scalar = matches!(parts[k], Some(Part::Fixed(_)));
             if self.protocol == Protocol::Binary && !required && scalar && f.index < 64 {
                 // Its header is a constant whatever comes before it (unlike Compact's).
-                let (buf, word) = match straight {
+                let at = match straight {
                     Some(x) => x,
                     None => {
                         // A sizer writes nothing: no buffer to load.
                         let buf = if self.measure { self.b.ins().iconst(I64, 0) } else { self.buf() };
                         let word = self.b.ins().load(I64, native(), self.block, 0);
-                        *straight.insert((buf, word))
+                        let zero = self.b.ins().iconst(I64, 0);
+                        *straight.insert(binary::Straight { buf, word, zero })
                     }
                 };
-                self.binary_optional_scalar(f, buf, word);
+                self.binary_optional_scalar(f, at);
                 continue;
             }
             straight = None;
