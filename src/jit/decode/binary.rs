@@ -102,7 +102,7 @@ impl Gen<'_, '_> {
             let f = self.field(i);
             // Read at a constant offset from the run's start; `pos` moves past it.
             self.header = Some((pos, at, o + 3));
-            self.binary_scalar(&f.kind, self.block, f.offset as i32, Bounds::Header);
+            self.binary_scalar(&f.kind, self.block, f.offset as i32, Bounds::Run);
             self.mark_present(f);
         }
         match end {
@@ -117,7 +117,10 @@ impl Gen<'_, '_> {
                 let after = super::super::ir::add_imm(self.b, pos, off + 3);
                 self.b.def_var(self.pos, after);
             }
-            RunEnd::Split(_) => {}
+            RunEnd::Split(_) => {
+                let next = super::super::ir::add_imm(self.b, pos, off);
+                self.b.def_var(self.pos, next);
+            }
         }
         end
     }

@@ -158,6 +158,9 @@ enum Bounds {
     /// (a fixed-size value, or the first byte of a varint; a longer varint
     /// is read with checks of its own).
     Header,
+    /// As `Header`, in a Binary run ([`Gen::binary_run`]): `pos` is set
+    /// once, at the run's end, not after each value.
+    Run,
 }
 
 /// How the decoder reads field `f`.
@@ -963,7 +966,7 @@ impl<'a> Gen<'a, '_> {
     /// header's length.
     fn value_addr(&mut self, bounds: Bounds) -> (Value, i32) {
         match (bounds, self.header) {
-            (Bounds::Header, Some((_, addr, len))) => (addr, len as i32),
+            (Bounds::Header | Bounds::Run, Some((_, addr, len))) => (addr, len as i32),
             _ => {
                 let pos = self.b.use_var(self.pos);
                 (self.b.ins().iadd(self.buf, pos), 0)
@@ -978,6 +981,7 @@ impl<'a> Gen<'a, '_> {
                 let end = super::ir::add_imm(self.b, pos, len + n);
                 self.b.def_var(self.pos, end);
             }
+            (Bounds::Run, Some(_)) => {}
             _ => self.advance(n),
         }
     }
