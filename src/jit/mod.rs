@@ -1109,4 +1109,68 @@ mod tests {
             assert_eq!(out, want, "{protocol:?}");
         }
     }
+
+    /// The inline copies of short container strings (4 to 32 bytes, see
+    /// `encode::Gen::copy_short_bytes`) read nothing outside their strings:
+    /// each string of 0 to 40 bytes, as a list element, a map key and a map
+    /// value, is placed right after a page that cannot be read, then right
+    /// before one. The slots are written by hand to point there.
+    #[test]
+    fn short_string_copies_read_only_their_strings() {
+        let idl = "struct T { 1: list<string> l, 2: map<binary, string> m }";
+        let layouts = Layouts::new(Schema::parse_str("t.thrift", idl).unwrap());
+        let ty = layouts.schema().struct_by_name("T").unwrap();
+        let jit = Jit::new(layouts.clone()).unwrap();
+        let page = region::page::size();
+        let mut pages = region::alloc(3 * page, region::Protection::READ_WRITE).unwrap();
+        let base = pages.as_mut_ptr::<u8>();
+        // SAFETY: the allocation just made is 3 pages; its first and last become guards;
+        // the middle one is written before any pointer into it is handed out.
+        let data = unsafe {
+            region::protect(base, page, region::Protection::NONE).unwrap();
+            region::protect(base.add(2 * page), page, region::Protection::NONE).unwrap();
+            let data = base.add(page);
+            for i in 0..page {
+                data.add(i).write(b'a' + (i % 26) as u8);
+            }
+            data
+        };
+        let (fl, fm) = (&layouts.get(ty).fields[0], &layouts.get(ty).fields[1]);
+        let crate::layout::ValueKind::Map(k, v) = &fm.kind else { unreachable!() };
+        let value_offset = crate::layout::EntryLayout::of(k, v).value_offset;
+        for n in 0..=40usize {
+            // SAFETY: both places are inside the middle page.
+            for at in unsafe { [data, data.add(page - n)] } {
+                let value = Value::Struct(vec![
+                    (1, Value::List(vec![Value::String("-".repeat(n))])),
+                    (2, Value::Map(vec![(Value::Binary(vec![0; n]), Value::String("+".repeat(n)))])),
+                ]);
+                let message = Message::from_value(layouts.clone(), ty, &value).unwrap();
+                let root = message.root();
+                // SAFETY: a list or map slot holds (pointer to its elements, count), here
+                // one element; a string slot holds (pointer, length). Only those are
+                // changed, to `n` bytes at `at`, and nothing reads the message but the
+                // encoders under test, which read at most `n` bytes there.
+                unsafe {
+                    let slot = |f: &crate::layout::FieldLayout| {
+                        (root.ptr().as_ptr().add(f.offset) as *const *mut u8).read_unaligned()
+                    };
+                    let point = |s: *mut u8| {
+                        (s as *mut *const u8).write_unaligned(at);
+                        (s.add(8) as *mut usize).write_unaligned(n);
+                    };
+                    point(slot(fl));
+                    point(slot(fm));
+                    point(slot(fm).add(value_offset));
+                }
+                for protocol in PROTOCOLS {
+                    assert!(jit.ensure_for(ty, protocol).unwrap());
+                    let want = crate::interp::encode_to_vec(&root, protocol).unwrap();
+                    let mut out = Vec::new();
+                    assert!(jit.encode_compiled(&root, protocol, &mut out), "{n} {protocol:?}");
+                    assert_eq!(out, want, "{n} bytes, {protocol:?}");
+                }
+            }
+        }
+    }
 }

@@ -20,7 +20,7 @@ mod binary;
 mod compact;
 
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I8, I32, I64};
+use cranelift_codegen::ir::types::{I8, I8X16, I32, I64};
 use cranelift_codegen::ir::{Block, BlockArg, InstBuilder, JumpTableData, MemFlagsData, Value};
 use cranelift_frontend::{FunctionBuilder, Variable};
 
@@ -348,7 +348,7 @@ impl Gen<'_, '_> {
                     self.binary_bytes_field(f, ptr, n);
                 } else {
                     self.field_header(f);
-                    self.write_bytes_body(ptr, n);
+                    self.write_bytes_body(ptr, n, false);
                 }
             }
             Plan::Struct(id) => {
@@ -449,8 +449,9 @@ impl Gen<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
-    /// Writes a length and the bytes (capacity for both checked).
-    fn write_bytes_body(&mut self, ptr: Value, n: Value) {
+    /// Writes a length and the bytes (capacity for both checked); `short`:
+    /// copies of 4 to 32 bytes inline ([`Gen::copy_short_bytes`]).
+    fn write_bytes_body(&mut self, ptr: Value, n: Value, short: bool) {
         match self.protocol {
             Protocol::Binary => self.binary_len(n),
             Protocol::Compact => self.compact_varint(n),
@@ -463,9 +464,40 @@ impl Gen<'_, '_> {
         }
         let (buf, pos) = (self.buf(), self.b.use_var(self.pos));
         let dst = self.b.ins().iadd(buf, pos);
-        self.copy_bytes(dst, ptr, n);
+        if short {
+            self.copy_short_bytes(dst, ptr, n);
+        } else {
+            self.copy_bytes(dst, ptr, n);
+        }
         let p2 = self.b.ins().iadd(pos, n);
         self.b.def_var(self.pos, p2);
+    }
+
+    /// Copies `n` bytes from `ptr` to `dst` (capacity checked, no overlap):
+    /// 4 to 32 bytes inline, as two moves of `w` = 4, 8 or 16 bytes for `n`
+    /// from `w` to `2w` (the first `w` bytes and the last `w`, which overlap;
+    /// both inside both strings), others with a call. For the strings of
+    /// containers, often short, where the call costs more than the copy.
+    fn copy_short_bytes(&mut self, dst: Value, ptr: Value, n: Value) {
+        let done = self.b.create_block();
+        for (w, ty) in [(8, I64), (16, I8X16), (4, I32)] {
+            let from_w = self.b.ins().iadd_imm_s(n, -w);
+            let fits = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, from_w, w);
+            let (inline, next) = (self.b.create_block(), self.b.create_block());
+            self.b.ins().brif(fits, inline, &[], next, &[]);
+            super::ir::enter(self.b, inline);
+            let head = self.b.ins().load(ty, native(), ptr, 0);
+            let tail_src = self.b.ins().iadd(ptr, from_w);
+            let tail = self.b.ins().load(ty, native(), tail_src, 0);
+            self.b.ins().store(native(), head, dst, 0);
+            let tail_dst = self.b.ins().iadd(dst, from_w);
+            self.b.ins().store(native(), tail, tail_dst, 0);
+            self.b.ins().jump(done, &[]);
+            super::ir::enter(self.b, next);
+        }
+        self.copy_bytes(dst, ptr, n);
+        self.b.ins().jump(done, &[]);
+        super::ir::enter(self.b, done);
     }
 
     /// Copies `n` bytes from `ptr` to `dst` (capacity checked, no overlap).
@@ -574,7 +606,7 @@ impl Gen<'_, '_> {
                 let room = self.len_max();
                 let need = self.b.ins().iadd_imm_s(len, room);
                 self.ensure(need);
-                self.write_bytes_body(ptr, len);
+                self.write_bytes_body(ptr, len, true);
             }
             ValueKind::Struct(id) => {
                 let child = self.b.ins().load(I64, native(), src, off);
