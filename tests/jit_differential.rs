@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use proptest::prelude::*;
+use thriftjit::engine::{Codec, CodecConfig};
 use thriftjit::interp::{self, DecodeOptions};
 use thriftjit::jit::{self, ExpectedOrder, Jit, JitOptions};
 use thriftjit::layout::{Layouts, ValueKind};
@@ -520,6 +521,32 @@ fn binary_decoders_switch_to_kitex_order_when_structs_arrive_so() {
                 check(&jit, id, b, &bytes[..cut]);
             }
         }
+    }
+}
+
+/// A codec's configuration reaches its JIT: with the declaration order
+/// fixed, Kitex-order structs never switch a decoder; adaptive (the
+/// default), they do; with Kitex's order fixed, decoders start in it.
+#[test]
+fn a_codec_passes_its_field_order_to_its_jit() {
+    let layouts = Layouts::new(Schema::parse_str("bench.thrift", include_str!("../corpus/idl/bench.thrift")).unwrap());
+    let id = layouts.schema().struct_by_name("Simple").unwrap();
+    let mut s = 11;
+    let mut fields: Vec<_> =
+        layouts.get(id).fields.iter().map(|f| (f.id, value(&layouts, &f.kind, &mut s, 1))).collect();
+    fields.sort_by_key(|(_, v)| matches!(v, Value::String(_) | Value::Binary(_)));
+    let kitex = Bytes::from(in_order(&layouts, id, Protocol::Binary, &fields).unwrap());
+    for (order, reorders) in [(ExpectedOrder::Declared, 0), (ExpectedOrder::Adaptive, 1), (ExpectedOrder::Kitex, 0)] {
+        let config = CodecConfig { jit: JitOptions { expected_order: order }, ..CodecConfig::default() };
+        let codec = Codec::with_layouts(layouts.clone(), config).unwrap();
+        let jit = codec.jit().expect("a JIT on this machine");
+        assert_eq!(jit.options().expected_order, order);
+        let want = interp::decode(&layouts, id, Protocol::Binary, &kitex, &DecodeOptions::default()).unwrap();
+        for _ in 0..jit::KITEX_SIGHTINGS * 2 {
+            assert_eq!(codec.decode(id, Protocol::Binary, &kitex).unwrap(), want);
+        }
+        assert_eq!(codec.stats().jit.reorders, reorders, "{order:?}");
+        assert_eq!(codec.stats().interp_calls, 0, "{order:?}: compiled code served every decode");
     }
 }
 

@@ -250,3 +250,90 @@ fn check_succeeds_on_the_corpus_and_fails_with_a_position() {
     let err = stderr(&out);
     assert!(err.contains("broken.thrift:3:"), "{err}");
 }
+
+const BENCH_IDL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/idl/bench.thrift");
+
+/// A routine's section of `inspect`'s output (`== T decode …` up to the
+/// next `== ` line), without its compile time and with addresses (helpers,
+/// tables: they move from run to run) masked.
+fn section(out: &str, routine: &str) -> String {
+    let start = out.find(&format!(" {routine} (")).unwrap_or_else(|| panic!("no {routine} in {out}"));
+    let rest = &out[start..];
+    let end = rest[1..].find("\n== ").map_or(rest.len(), |i| i + 1);
+    let address = |w: &str| w.starts_with("0x") && w.len() > "0x1234_5678".len();
+    (rest[..end].lines().filter(|l| !l.contains("compiled in")))
+        .map(|l| l.split(' ').map(|w| if address(w) { "ADDRESS" } else { w }).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn inspect_prints_the_layout_the_ir_and_the_machine_code() {
+    let text = |args: &[&str]| String::from_utf8(ok(args, b"")).unwrap();
+    let all = text(&["inspect", "--idl", BENCH_IDL, "--type", "Simple"]);
+    assert!(all.contains("Simple (Struct)"), "the layout table: {all}");
+    for protocol in ["binary", "compact"] {
+        for routine in ["decode", "encode", "encoded_size"] {
+            let s = section(&all, routine);
+            assert!(!s.is_empty());
+            assert!(all.contains(&format!("== Simple {routine} ({protocol})")), "{routine} {protocol}");
+        }
+    }
+    assert!(all.contains("-- Cranelift IR") && all.contains("function u0:0"), "the IR");
+    assert!(all.contains("-- machine code"), "the disassembly");
+    // Another target's code, cross-compiled.
+    let arm =
+        text(&["inspect", "--idl", BENCH_IDL, "--type", "Simple", "--asm", "--target", "aarch64-unknown-linux-gnu"]);
+    assert!(arm.contains("aarch64"), "{arm}");
+    assert!(!arm.contains("-- Cranelift IR"), "--asm alone prints no IR");
+    // Kitex's order changes the Binary decoder only.
+    let ir = |order: &str| {
+        text(&[
+            "inspect",
+            "--idl",
+            BENCH_IDL,
+            "--type",
+            "Simple",
+            "--protocol",
+            "binary",
+            "--clif",
+            "--field-order",
+            order,
+        ])
+    };
+    let (declared, kitex) = (ir("declared"), ir("kitex"));
+    assert_ne!(section(&declared, "decode"), section(&kitex, "decode"));
+    assert_eq!(section(&declared, "encode"), section(&kitex, "encode"));
+    let err = fails(&["inspect", "--idl", BENCH_IDL, "--type", "Nope"], b"");
+    assert!(err.contains("Nope"), "{err}");
+}
+
+#[test]
+fn bench_times_both_engines_side_by_side() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("simple.json");
+    std::fs::write(&input, r#"{"ByteField": 1, "I64Field": 2, "StringField": "s", "EnumField": 1, "I16Field": 3}"#)
+        .unwrap();
+    let input = input.to_str().unwrap();
+    for order in ["adaptive", "kitex"] {
+        let args = ["bench", "--idl", BENCH_IDL, "--type", "Simple", "--input", input, "--millis", "2", "--json"];
+        let rows: Value = serde_json::from_slice(&ok(&[&args[..], &["--field-order", order]].concat(), b"")).unwrap();
+        let rows = rows.as_array().expect("a row per engine");
+        let engines: Vec<_> = rows.iter().map(|r| r["engine"].as_str().unwrap()).collect();
+        assert_eq!(engines, ["interp", "jit"]);
+        for r in rows {
+            assert_eq!(r["served_by"], r["engine"], "{r}");
+            assert_eq!(r["bytes"], rows[0]["bytes"], "both engines encode the same bytes");
+            for key in ["encode_ns", "decode_ns", "encode_mb_s", "decode_mb_s"] {
+                assert!(r[key].as_f64().is_some_and(|x| x > 0.0), "{key}: {r}");
+            }
+        }
+    }
+    let table = String::from_utf8(ok(
+        &["bench", "--idl", BENCH_IDL, "--type", "Simple", "--input", input, "--millis", "2"],
+        b"",
+    ))
+    .unwrap();
+    assert!(table.contains("jit/interp speedup"), "{table}");
+}

@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::interp::{self, DecodeOptions};
-use crate::jit::{self, Jit, JitError, JitStats};
+use crate::jit::{self, Jit, JitError, JitOptions, JitStats};
 use crate::layout::Layouts;
 use crate::schema::{Schema, StructId};
 use crate::value::{Message, StructRef};
@@ -66,6 +66,8 @@ pub struct CodecConfig {
     pub engine: EngineChoice,
     /// Options of every decode.
     pub decode: DecodeOptions,
+    /// Options of the JIT (the field order its decoders expect).
+    pub jit: JitOptions,
 }
 
 /// Counters of a codec.
@@ -105,8 +107,8 @@ impl Codec {
     pub fn with_layouts(layouts: Arc<Layouts>, config: CodecConfig) -> Result<Codec, JitError> {
         let jit = match config.engine {
             EngineChoice::Interp => None,
-            EngineChoice::Auto => Jit::new(layouts.clone()).ok(),
-            EngineChoice::Jit => Some(Jit::new(layouts.clone())?),
+            EngineChoice::Auto => Jit::with_options(layouts.clone(), config.jit).ok(),
+            EngineChoice::Jit => Some(Jit::with_options(layouts.clone(), config.jit)?),
         };
         Ok(Codec { layouts, jit, config, jit_calls: AtomicU64::new(0), interp_calls: AtomicU64::new(0) })
     }

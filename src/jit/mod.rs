@@ -342,6 +342,11 @@ impl Jit {
         &self.layouts
     }
 
+    /// The options this JIT was made with.
+    pub fn options(&self) -> JitOptions {
+        self.options
+    }
+
     /// Counters.
     pub fn stats(&self) -> JitStats {
         JitStats {
@@ -842,7 +847,8 @@ impl Jit {
     }
 
     /// The Cranelift IR and machine code of one type's routines for
-    /// `protocol`, compiled for `target` (this machine when `None`).
+    /// `protocol`, compiled for `target` (this machine when `None`), with a
+    /// decoder for the declaration order.
     ///
     /// # Errors
     /// When the type is declined or Cranelift fails.
@@ -852,7 +858,27 @@ impl Jit {
         protocol: Protocol,
         target: Option<&str>,
     ) -> Result<Inspection, JitError> {
-        inspect(layouts, ty, protocol, target)
+        Jit::inspect_order(layouts, ty, protocol, target, ExpectedOrder::Declared)
+    }
+
+    /// As [`Jit::inspect`], with a decoder for the field order `order`
+    /// starts with: Kitex's order is that of Binary decoders only, and
+    /// `Adaptive` starts in declaration order.
+    ///
+    /// # Errors
+    /// As [`Jit::inspect`].
+    pub fn inspect_order(
+        layouts: &Layouts,
+        ty: StructId,
+        protocol: Protocol,
+        target: Option<&str>,
+        order: ExpectedOrder,
+    ) -> Result<Inspection, JitError> {
+        let order = match (order, protocol) {
+            (ExpectedOrder::Kitex, Protocol::Binary) => Order::Kitex,
+            _ => Order::Declared,
+        };
+        inspect(layouts, ty, protocol, target, order)
     }
 }
 
@@ -990,7 +1016,13 @@ pub struct Inspection {
     pub routines: Vec<Routine>,
 }
 
-fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&str>) -> Result<Inspection, JitError> {
+fn inspect(
+    layouts: &Layouts,
+    ty: StructId,
+    protocol: Protocol,
+    target: Option<&str>,
+    order: Order,
+) -> Result<Inspection, JitError> {
     let layout = layouts.get(ty);
     if !accepts(layout) {
         return Err(JitError(format!(
@@ -1005,7 +1037,7 @@ fn inspect(layouts: &Layouts, ty: StructId, protocol: Protocol, target: Option<&
     let mut routines = Vec::new();
     // The decoder's dispatch table: its address is a constant of the code,
     // which is printed, never run.
-    let info = decode::DispatchInfo::new(layouts, layout, Order::Declared);
+    let info = decode::DispatchInfo::new(layouts, layout, order);
     for kind in [Kind::Decode, Kind::Encode, Kind::Size] {
         let mut ctx = Context::new();
         ctx.func.signature = decode::signature(call_conv);

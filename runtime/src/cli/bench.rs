@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
-use thriftjit::engine::{Codec, CodecConfig, Engine, EngineChoice};
+use thriftjit::engine::{Codec, Engine, EngineChoice};
 use thriftjit::json::{self, Options};
 use thriftjit::wire::Protocol;
 
 use super::IncludeArgs;
-use super::codec::{CliError, ProtocolArg, load_type, read_input, write_stdout};
+use super::codec::{CliError, FieldOrderArg, ProtocolArg, load_type, read_input, write_stdout};
 
 /// Which engines to time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -47,6 +47,9 @@ pub struct BenchArgs {
     /// Which engines to time.
     #[arg(long, value_enum, default_value_t = BenchEngine::All)]
     engine: BenchEngine,
+    /// The field order compiled Binary decoders expect.
+    #[arg(long, value_enum, default_value_t = FieldOrderArg::Adaptive)]
+    field_order: FieldOrderArg,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -69,8 +72,7 @@ pub fn bench(args: BenchArgs) -> Result<(), CliError> {
         BenchEngine::Interp => &[(EngineChoice::Interp, "interp")],
     };
     for &(choice, label) in engines {
-        let codec = Codec::with_layouts(layouts.clone(), CodecConfig { engine: choice, ..CodecConfig::default() })
-            .map_err(|e| e.to_string())?;
+        let codec = Codec::with_layouts(layouts.clone(), args.field_order.config(choice)).map_err(|e| e.to_string())?;
         let served = codec.engine_for(id, protocol);
         let message = json::to_message_slice(&layouts, id, &text, &Options::new()).map_err(|e| e.to_string())?;
         let mut out = Vec::new();

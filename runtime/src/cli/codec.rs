@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use clap::{Args, ValueEnum};
 use thriftjit::engine::{Codec, CodecConfig, EngineChoice};
+use thriftjit::jit::{ExpectedOrder, JitOptions};
 use thriftjit::json::{self, Options};
 use thriftjit::layout::Layouts;
 use thriftjit::schema::{Schema, StructId, Symbol};
@@ -58,6 +59,37 @@ impl From<EngineArg> for EngineChoice {
     }
 }
 
+/// The field-order flag: the order in which compiled Binary decoders
+/// expect a struct's fields. Any order decodes; the expected one is fastest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum FieldOrderArg {
+    /// Declaration order, switching a type to Kitex's order once its
+    /// structs arrive so.
+    #[default]
+    Adaptive,
+    /// Declaration order (Apache Thrift, pilota, thriftjit).
+    Declared,
+    /// Kitex's: fixed-size fields first, then the others.
+    Kitex,
+}
+
+impl From<FieldOrderArg> for ExpectedOrder {
+    fn from(o: FieldOrderArg) -> ExpectedOrder {
+        match o {
+            FieldOrderArg::Adaptive => ExpectedOrder::Adaptive,
+            FieldOrderArg::Declared => ExpectedOrder::Declared,
+            FieldOrderArg::Kitex => ExpectedOrder::Kitex,
+        }
+    }
+}
+
+impl FieldOrderArg {
+    /// A codec configuration with `engine` and this order.
+    pub fn config(self, engine: EngineChoice) -> CodecConfig {
+        CodecConfig { engine, jit: JitOptions { expected_order: self.into() }, ..CodecConfig::default() }
+    }
+}
+
 /// What both subcommands take: the IDL, the type, the protocol, the input.
 #[derive(Args, Debug)]
 pub struct TypeArgs {
@@ -79,6 +111,9 @@ pub struct TypeArgs {
     /// Which engine runs (default: the one the codec picks per type).
     #[arg(long, value_enum, default_value_t = EngineArg::Auto)]
     engine: EngineArg,
+    /// The field order compiled Binary decoders expect.
+    #[arg(long, value_enum, default_value_t = FieldOrderArg::Adaptive)]
+    field_order: FieldOrderArg,
 }
 
 /// Arguments of `thriftjit encode`.
@@ -158,7 +193,7 @@ impl TypeArgs {
     /// Loads the IDL, finds the type and makes a codec with the chosen engine.
     fn load(&self) -> Result<(Codec, StructId), CliError> {
         let (layouts, id) = load_type(&self.includes, &self.idl, &self.type_name)?;
-        let config = CodecConfig { engine: self.engine.into(), ..CodecConfig::default() };
+        let config = self.field_order.config(self.engine.into());
         let codec = Codec::with_layouts(layouts, config).map_err(|e| e.to_string())?;
         Ok((codec, id))
     }

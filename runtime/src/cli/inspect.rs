@@ -11,7 +11,7 @@ use thriftjit::layout::StructLayout;
 use thriftjit::wire::Protocol;
 
 use super::IncludeArgs;
-use super::codec::{CliError, ProtocolArg, load_type, write_stdout};
+use super::codec::{CliError, FieldOrderArg, ProtocolArg, load_type, write_stdout};
 
 /// Arguments of `thriftjit inspect`.
 #[derive(Args, Debug)]
@@ -39,6 +39,10 @@ pub struct InspectArgs {
     /// Compile for another target instead of this machine (e.g. `aarch64-unknown-linux-gnu`).
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
+    /// The field order the Binary decoder shown expects (`adaptive` starts
+    /// in declaration order).
+    #[arg(long, value_enum, default_value_t = FieldOrderArg::Declared)]
+    field_order: FieldOrderArg,
 }
 
 pub fn inspect(args: InspectArgs) -> Result<(), CliError> {
@@ -54,7 +58,7 @@ pub fn inspect(args: InspectArgs) -> Result<(), CliError> {
         None => vec![Protocol::Binary, Protocol::Compact],
     };
     for protocol in protocols {
-        let ins = match Jit::inspect(&layouts, id, protocol, args.target.as_deref()) {
+        let ins = match Jit::inspect_order(&layouts, id, protocol, args.target.as_deref(), args.field_order.into()) {
             Ok(ins) => ins,
             Err(e) => {
                 let _ = writeln!(out, "\n{e}; the interpreter serves this type.");

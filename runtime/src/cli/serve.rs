@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use thriftjit::engine::{Codec, EngineChoice};
 use thriftjit_runtime::server::{ServerBuilder, builtin};
 
 use super::IncludeArgs;
+use super::codec::FieldOrderArg;
 
 /// How long a graceful shutdown waits for calls in flight: five seconds, Kitex's exit wait.
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
@@ -39,6 +42,10 @@ pub struct ServeArgs {
     /// The handler.
     #[arg(long, value_enum, default_value_t = HandlerKind::Echo)]
     handler: HandlerKind,
+    /// The field order compiled Binary decoders expect of requests
+    /// (`kitex` for Kitex clients from the first request).
+    #[arg(long, value_enum, default_value_t = FieldOrderArg::Adaptive)]
+    field_order: FieldOrderArg,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -53,7 +60,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     let schema = args.includes.loader().load_file(&args.idl).map_err(|e| e.to_string())?;
-    let mut builder = ServerBuilder::from_schema(schema);
+    // The JIT where this machine has one (`Auto` falls back by itself).
+    let codec = Codec::new(schema, args.field_order.config(EngineChoice::Auto)).map_err(|e| e.to_string())?;
+    let mut builder = ServerBuilder::new(Arc::new(codec));
     for s in &args.services {
         builder = builder.service(s);
     }
