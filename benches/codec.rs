@@ -8,6 +8,10 @@
 //! ns/op. `jit/compile/<type>/<routines>` times compiling one type from
 //! scratch (a fresh JIT each iteration, so module creation is included): its
 //! Binary decoder, its Binary encoder, both, or both in both protocols.
+//! `kitex/<payload>/decode/binary/<engine>` and `sparse/…` decode the small
+//! and medium payloads written in Kitex's field order, and with every other
+//! field of every struct missing: the two ways a peer leaves the compiled
+//! decoders' expected path.
 //!
 //! Decoding aliases strings into the input (the default); encoding appends to
 //! a buffer that is reused (cleared) between iterations, as a server's write
@@ -98,18 +102,20 @@ fn codec(c: &mut Criterion) {
         let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
         let mut bytes = Vec::new();
         kitex_struct(&layouts, ty, &value, &mut bytes);
-        let bytes = Bytes::from(bytes);
-        let options = DecodeOptions::default();
         let want = Message::from_value(layouts.clone(), ty, &value).expect("payload fits its type");
-        assert_eq!(interp::decode(&layouts, ty, Protocol::Binary, &bytes, &options).expect("decodes"), want);
-        assert!(jit.ensure(ty).expect("compiles"));
-        group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_function(format!("{name}/decode/binary/interp"), |b| {
-            b.iter(|| interp::decode(&layouts, ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
-        });
-        group.bench_function(format!("{name}/decode/binary/jit"), |b| {
-            b.iter(|| jit.decode(ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
-        });
+        decode_both(&mut group, name, &jit, ty, Bytes::from(bytes), &want);
+    }
+    group.finish();
+    // Optional fields left out: every other field of every struct is missing
+    // (declaration order), so the decoders' runs miss and the dispatch helper
+    // reads what they would have.
+    let mut group = c.benchmark_group("sparse");
+    for (name, ty_name, mut value) in payloads().into_iter().filter(|(n, ..)| ["small", "medium"].contains(n)) {
+        let ty = layouts.schema().struct_by_name(ty_name).expect("type exists");
+        thin(&mut value);
+        let want = Message::from_value(layouts.clone(), ty, &value).expect("payload fits its type");
+        let bytes = Bytes::from(interp::encode_to_vec(&want.root(), Protocol::Binary).expect("encodes"));
+        decode_both(&mut group, name, &jit, ty, bytes, &want);
     }
     group.finish();
     assert_eq!(jit.stats().decode_fallbacks + jit.stats().encode_fallbacks, 0, "the compiled code served every call");
@@ -137,6 +143,49 @@ fn codec(c: &mut Criterion) {
         }
     }
     group.finish();
+}
+
+/// `<name>/decode/binary/{interp,jit}` of `bytes`, which both engines decode to `want`.
+fn decode_both(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    jit: &Jit,
+    ty: StructId,
+    bytes: Bytes,
+    want: &Message,
+) {
+    let layouts = jit.layouts();
+    let options = DecodeOptions::default();
+    assert_eq!(&interp::decode(layouts, ty, Protocol::Binary, &bytes, &options).expect("decodes"), want);
+    assert!(jit.ensure(ty).expect("compiles"));
+    assert_eq!(&jit.decode(ty, Protocol::Binary, &bytes, &options).expect("decodes").0, want);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function(format!("{name}/decode/binary/interp"), |b| {
+        b.iter(|| interp::decode(layouts, ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
+    });
+    group.bench_function(format!("{name}/decode/binary/jit"), |b| {
+        b.iter(|| jit.decode(ty, Protocol::Binary, black_box(&bytes), &options).expect("decodes"))
+    });
+}
+
+/// Drops every other field (the 2nd, 4th, …) of every struct in `value`.
+fn thin(value: &mut Value) {
+    match value {
+        Value::Struct(fields) => {
+            let mut keep = false;
+            fields.retain(|_| {
+                keep = !keep;
+                keep
+            });
+            fields.iter_mut().for_each(|(_, v)| thin(v));
+        }
+        Value::List(items) | Value::Set(items) => items.iter_mut().for_each(thin),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            thin(k);
+            thin(v)
+        }),
+        _ => {}
+    }
 }
 
 /// `value`, a struct of type `ty`, in the Binary protocol in Kitex's field

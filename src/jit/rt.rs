@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::interp::{Decoder, Encoder};
-use crate::layout::{Layouts, UnknownField};
+use crate::layout::{Layouts, UnknownField, ValueKind};
 use crate::schema::StructId;
 use crate::value::{Arena, new_block};
 use crate::wire::{
@@ -430,13 +430,15 @@ extern "C" fn h_field_interp(ctx: *mut DecodeCtx, block: *mut u8, id: u64, index
 }
 
 extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64, depth: u64) -> i32 {
-    struct Dispatch {
+    struct Dispatch<'s> {
         block: *mut u8,
         info: *const DispatchInfo,
         k: u64,
         depth: u64,
+        /// Binary: what [`binary_dispatch`] saw before it left the rest to this path.
+        sighting: Option<Sighting<'s>>,
     }
-    impl ReadWith for Dispatch {
+    impl ReadWith for Dispatch<'_> {
         unsafe fn run<'c, R: ProtocolReader<'c>>(self, ctx: *mut DecodeCtx, mut d: Decoder<'c, 'c, R>) -> i32 {
             // SAFETY: the context is live; `info` is the dispatch table of the
             // calling decoder (owned by its JIT, which outlives the call),
@@ -458,9 +460,9 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64,
                 }
                 d.r.continue_struct(if k == 0 { 0 } else { field(k - 1).id });
                 let mut tail: *mut UnknownField = std::ptr::null_mut();
-                // Fields in Kitex's order (see `KITEX_SIGHTINGS`): Binary, adaptive JITs only.
-                let watch = R::PROTOCOL == Protocol::Binary && !(*ctx).reorder.is_null();
-                let mut sighting = if watch { Sighting::new(info) } else { None };
+                // Fields in Kitex's order (see `KITEX_SIGHTINGS`): Binary, adaptive
+                // JITs only (watched from `binary_dispatch` on).
+                let mut sighting = self.sighting;
                 loop {
                     let Ok(h) = d.r.field_header() else { return ERROR };
                     let seen = match (&mut sighting, layout.field_index(h.id)) {
@@ -511,9 +513,136 @@ extern "C" fn h_dispatch(ctx: *mut DecodeCtx, block: *mut u8, info: u64, k: u64,
         }
     }
     // SAFETY: generated code passes its live context, the address of its
-    // dispatch table (a constant of its code), a block of its type and a
-    // position of its expected path (or the field count).
-    unsafe { with_decoder(ctx, Dispatch { block, info: info as usize as *const DispatchInfo, k, depth }) }
+    // dispatch table (a constant of its code, owned by its JIT, which
+    // outlives the call), a block of its type and a position of its
+    // expected path (or the field count).
+    unsafe {
+        let info = &*(info as usize as *const DispatchInfo);
+        let mut sighting = None;
+        if protocol_of((*ctx).protocol) == Protocol::Binary {
+            // Fields in Kitex's order (see `KITEX_SIGHTINGS`): adaptive JITs only.
+            sighting = if (*ctx).reorder.is_null() { None } else { Sighting::new(info) };
+            if let Some(status) = binary_dispatch(ctx, block, info, k as usize, &mut sighting) {
+                return status;
+            }
+        }
+        with_decoder(ctx, Dispatch { block, info, k, depth, sighting })
+    }
+}
+
+/// The dispatch helper's Binary fast path, for structs that leave the
+/// expected path because fields are missing or out of order: the fields
+/// that have no read block of their own in the decoder (fixed-size scalars
+/// and strings, which its runs read) are read here, in a loop over the
+/// input, without a decoder; a field with a read block, and the stop byte,
+/// end the helper as on its general path. A status when it ended the
+/// helper; `None` leaves the rest, from the header at `ctx.pos` on, to the
+/// general path (unknown fields, type mismatches, bad or short input:
+/// everything but the common case), which reads that header again.
+///
+/// # Safety
+/// As [`h_dispatch`]: `ctx` is live, `base` a block of `info`'s type, and
+/// `k` at most its field count.
+unsafe fn binary_dispatch<'s>(
+    ctx: *mut DecodeCtx,
+    base: *mut u8,
+    info: &'s DispatchInfo,
+    k: usize,
+    sighting: &mut Option<Sighting<'s>>,
+) -> Option<i32> {
+    // SAFETY: the caller's guarantees; the input is `len` bytes at `buf`; every
+    // slot written is a scalar slot of a field of this block's type, and every
+    // presence word one of its words.
+    unsafe {
+        use crate::wire::ttype::STOP;
+        let c = &mut *ctx;
+        let layout = (*c.layouts).get(info.id);
+        let input = std::slice::from_raw_parts(c.buf, c.len);
+        let field = |p: usize| &layout.fields[info.order[p] as usize];
+        for p in info.starts[k] as usize..k {
+            let f = field(p);
+            *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
+        }
+        let mut pos = c.pos;
+        loop {
+            let &t = input.get(pos)?;
+            if t == STOP {
+                // As the general path: the stop byte's id is 0.
+                if let Some(j) = layout.field_index(0) {
+                    sight(info, c, sighting, j);
+                }
+                c.pos = pos + 1;
+                c.resume = info.resume[layout.fields.len()];
+                return Some(OK);
+            }
+            let &[hi, lo] = input.get(pos + 1..pos + 3)? else { return None };
+            let j = layout.field_index(i16::from_be_bytes([hi, lo]))?;
+            sight(info, c, sighting, j);
+            let f = &layout.fields[j];
+            if f.ttype != t {
+                return None;
+            }
+            let p = info.position[j] as usize;
+            let value = pos + 3;
+            if info.reads[p] {
+                c.pos = value;
+                c.resume = info.resume[p];
+                return Some(OK);
+            }
+            // Big-endian on the wire, native in the slot.
+            let rest = &input[value..];
+            let slot = base.add(f.offset);
+            let n = match f.kind {
+                ValueKind::Bool => {
+                    *slot = u8::from(*rest.first()? != 0);
+                    1
+                }
+                ValueKind::I8 => {
+                    *slot = *rest.first()?;
+                    1
+                }
+                ValueKind::I16 => {
+                    std::ptr::write_unaligned(slot as *mut i16, i16::from_be_bytes(*rest.first_chunk()?));
+                    2
+                }
+                ValueKind::I32 | ValueKind::Enum(_) => {
+                    std::ptr::write_unaligned(slot as *mut i32, i32::from_be_bytes(*rest.first_chunk()?));
+                    4
+                }
+                ValueKind::I64 | ValueKind::Double => {
+                    std::ptr::write_unaligned(slot as *mut u64, u64::from_be_bytes(*rest.first_chunk()?));
+                    8
+                }
+                ValueKind::String | ValueKind::Binary => {
+                    // Aliased in the input, as the compiled code does.
+                    let len = usize::try_from(i32::from_be_bytes(*rest.first_chunk()?)).ok()?;
+                    let bytes = rest.get(4..4 + len)?;
+                    std::ptr::write_unaligned(slot as *mut *const u8, bytes.as_ptr());
+                    std::ptr::write_unaligned(slot.add(8) as *mut usize, len);
+                    4 + len
+                }
+                _ => return None,
+            };
+            *(base.add(f.presence_offset()) as *mut u64) |= f.presence_mask();
+            pos = value + n;
+            c.pos = pos;
+        }
+    }
+}
+
+/// The dispatch helper read a header with the id of field `j`: watches for
+/// Kitex's order (see `KITEX_SIGHTINGS`) while `sighting` still can tell.
+fn sight<'s>(info: &'s DispatchInfo, c: &DecodeCtx, sighting: &mut Option<Sighting<'s>>, j: usize) {
+    if let Some(s) = sighting.as_mut()
+        && let Some(kitex) = s.sighted(j)
+    {
+        *sighting = None;
+        if kitex && info.kitex_sightings.fetch_add(1, Ordering::Relaxed) + 1 == super::KITEX_SIGHTINGS {
+            // SAFETY: a sighting is only made when the context's `reorder` is
+            // not null, and then it points at the JIT's flag.
+            unsafe { (*c.reorder).store(true, Ordering::Relaxed) };
+        }
+    }
 }
 
 extern "C" fn h_struct_end(ctx: *mut DecodeCtx, block: *mut u8, id: u64) -> i32 {
