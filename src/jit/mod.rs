@@ -236,8 +236,8 @@ pub const KITEX_SIGHTINGS: u32 = 16;
 
 /// The field order compiled decoders expect on their straight-line path.
 /// Any order decodes correctly; fields off the expected order are read by a
-/// helper at the interpreter's speed, so the expected order is what the
-/// peer writes.
+/// helper, at about the interpreter's speed, so the expected order is what
+/// the peer writes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ExpectedOrder {
     /// Declaration order (Apache Thrift, pilota and this crate write it).

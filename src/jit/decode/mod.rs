@@ -36,8 +36,11 @@
 //! then, 43 and 514 now; compiling its decoder and encoder took 17.7 M
 //! instructions then, 8.7 M now, the decoder alone 4.7 M). Peers that
 //! write fields in another order or sparse structs cost one helper call per
-//! departure, and the helper reads at the interpreter's speed until the
-//! next struct or container field.
+//! departure, and the helper reads until the next struct or container
+//! field: for Binary, the scalars and strings in a loop of its own, without
+//! a decoder (`rt::binary_dispatch`; a `medium` payload with every other
+//! field missing decodes in 625 ns, against 1,383 ns through a decoder and
+//! 727 ns on the interpreter), anything else the interpreter's way.
 //!
 //! **The expected order.** The path follows an [`Order`]: the declaration
 //! order, or Kitex's (fixed-size fields first, then the others), which its
