@@ -10,6 +10,7 @@ use thriftjit::interp::{self, DecodeOptions};
 use thriftjit::jit::Jit;
 use thriftjit::layout::Layouts;
 use thriftjit::schema::Schema;
+use thriftjit::value::Arena;
 use thriftjit::wire::{Protocol, ttype};
 
 #[global_allocator]
@@ -94,8 +95,11 @@ fn nested_counts_cost_no_more(idl: &str, level: impl Fn(Protocol, &mut Vec<u8>))
             b.resize(LEN, 0);
             let input = Bytes::from(b);
             let opts = DecodeOptions { max_depth, ..DecodeOptions::default() };
+            // Each from an empty heap: no chunk kept from an earlier arena.
+            Arena::release_spare();
             let (res, interp_peak) = peak_heap(|| interp::decode(&l, t, protocol, &input, &opts));
             assert!(res.is_err(), "cannot be complete");
+            Arena::release_spare();
             let (res, jit_peak) = peak_heap(|| jit.decode_compiled(t, protocol, &input, &opts).map(|(_, n)| n));
             assert_eq!(res, None, "cannot be complete");
             let what = format!("{idl}: {} max_depth {max_depth}", protocol.name());

@@ -118,6 +118,10 @@ impl Message {
     ///
     /// # Errors
     /// The message itself, unchanged, when `field` is unknown, unset or not a struct.
+    #[expect(
+        clippy::result_large_err,
+        reason = "the error gives the message back by value, as `Ok` gives the field's: boxing it would allocate"
+    )]
     pub fn into_struct_field<S: FieldSel>(self, field: S) -> Result<Message, Message> {
         let Some(child) = self.root().get_struct(field) else { return Err(self) };
         let (ty, root) = (child.layout.id, child.ptr);
