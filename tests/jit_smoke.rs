@@ -385,6 +385,28 @@ fn a_first_call_compiles_its_own_direction_only() {
     assert!(jit.is_compiled_for(outer, Protocol::Binary) && jit.is_compiled_for(inner, Protocol::Binary));
     assert!(!jit.is_compiled_for(outer, Protocol::Compact));
     assert_eq!(codec.stats().jit_calls, 2);
+    assert_eq!((codec.stats().jit_cache_hits, codec.stats().jit_cache_misses), (0, 2), "each call compiled");
+    let bytes = Bytes::from(interp::encode_to_vec(&message.root(), Protocol::Binary).unwrap());
+    for _ in 0..3 {
+        codec.decode(outer, Protocol::Binary, &bytes).unwrap();
+        codec.encode(&message.root(), Protocol::Binary, &mut Vec::new()).unwrap();
+    }
+    assert_eq!((codec.stats().jit_cache_hits, codec.stats().jit_cache_misses), (6, 2), "then found compiled");
+    // Compact: compiled on its first call too; ahead of time, never.
+    codec
+        .decode(
+            outer,
+            Protocol::Compact,
+            &Bytes::from(interp::encode_to_vec(&message.root(), Protocol::Compact).unwrap()),
+        )
+        .unwrap();
+    assert_eq!(codec.stats().jit_cache_misses, 3);
+    let ahead =
+        Codec::with_layouts(layouts.clone(), CodecConfig { engine: EngineChoice::Jit, ..CodecConfig::default() })
+            .unwrap();
+    ahead.compile_all().unwrap();
+    ahead.decode(outer, Protocol::Binary, &bytes).unwrap();
+    assert_eq!((ahead.stats().jit_cache_hits, ahead.stats().jit_cache_misses), (1, 0));
 }
 
 #[test]

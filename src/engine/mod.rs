@@ -75,6 +75,13 @@ pub struct CodecConfig {
 pub struct CodecStats {
     /// Decodes, encodes and sizes served by compiled code.
     pub jit_calls: u64,
+    /// Of the decodes and encodes the JIT serves, those that found their
+    /// routine compiled (the code cache's hits).
+    pub jit_cache_hits: u64,
+    /// Those that found it not compiled and compiled it first, or waited
+    /// for another thread's compile (a type's first decodes or encodes in a
+    /// protocol; [`Codec::compile_all`] leaves none).
+    pub jit_cache_misses: u64,
     /// Decodes, encodes and sizes served by the interpreter.
     pub interp_calls: u64,
     /// The JIT's own counters (compiles, compile time, code size, fallbacks).
@@ -89,6 +96,9 @@ pub struct Codec {
     config: CodecConfig,
     jit_calls: AtomicU64,
     interp_calls: AtomicU64,
+    /// Calls that compiled their routine before the JIT served them (rare:
+    /// counted apart from `jit_calls`, whose hot path has one counter).
+    cache_misses: AtomicU64,
 }
 
 impl Codec {
@@ -110,7 +120,14 @@ impl Codec {
             EngineChoice::Auto => Jit::with_options(layouts.clone(), config.jit).ok(),
             EngineChoice::Jit => Some(Jit::with_options(layouts.clone(), config.jit)?),
         };
-        Ok(Codec { layouts, jit, config, jit_calls: AtomicU64::new(0), interp_calls: AtomicU64::new(0) })
+        Ok(Codec {
+            layouts,
+            jit,
+            config,
+            jit_calls: AtomicU64::new(0),
+            interp_calls: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
+        })
     }
 
     /// The layouts (and through them the schema).
@@ -149,11 +166,16 @@ impl Codec {
     /// direction only).
     fn jit_for(&self, ty: StructId, protocol: Protocol, direction: Direction) -> Option<&Arc<Jit>> {
         let j = self.jit.as_ref()?;
-        let compiled = match direction {
-            Direction::Decode => j.ensure_decoder_for(ty, protocol),
-            Direction::Encode => j.ensure_encoder_for(ty, protocol),
-        };
-        matches!(compiled, Ok(true)).then_some(j)
+        let decode = matches!(direction, Direction::Decode);
+        if j.has_routine(ty, protocol, decode) {
+            return Some(j);
+        }
+        let compiled = if decode { j.ensure_decoder_for(ty, protocol) } else { j.ensure_encoder_for(ty, protocol) };
+        if !matches!(compiled, Ok(true)) {
+            return None;
+        }
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
+        Some(j)
     }
 
     /// The engine that encodes `ty` in `protocol`, compiling its encoder
@@ -179,8 +201,12 @@ impl Codec {
 
     /// Counters.
     pub fn stats(&self) -> CodecStats {
+        let jit_calls = self.jit_calls.load(Ordering::Relaxed);
+        let misses = self.cache_misses.load(Ordering::Relaxed);
         CodecStats {
-            jit_calls: self.jit_calls.load(Ordering::Relaxed),
+            jit_calls,
+            jit_cache_hits: jit_calls.saturating_sub(misses),
+            jit_cache_misses: misses,
             interp_calls: self.interp_calls.load(Ordering::Relaxed),
             jit: self.jit.as_ref().map(|j| j.stats()).unwrap_or_default(),
         }

@@ -438,6 +438,12 @@ impl Jit {
     }
 
     /// True when every routine of `kinds` is compiled for `ty`.
+    /// Whether the decoder (or, with `decode` false, the encoder) of `ty`
+    /// for `protocol` is compiled.
+    pub(crate) fn has_routine(&self, ty: StructId, protocol: Protocol, decode: bool) -> bool {
+        self.has(&[if decode { Kind::Decode } else { Kind::Encode }], ty, protocol)
+    }
+
     fn has(&self, kinds: &[Kind], ty: StructId, protocol: Protocol) -> bool {
         kinds.iter().all(|&k| !self.fns(k, protocol)[ty.0 as usize].load(Ordering::Acquire).is_null())
     }

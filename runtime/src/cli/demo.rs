@@ -262,11 +262,13 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     }
     let stats = codec.stats();
     println!(
-        "JIT: {} type × protocol compilations in {:.1} ms, {} bytes of machine code; decodes and encodes so far: {} compiled, {} interpreted; fallbacks {}",
+        "JIT: {} type × protocol compilations in {:.1} ms, {} bytes of machine code; decodes and encodes so far: {} compiled ({} found compiled, {} compiled first), {} interpreted; fallbacks {}",
         stats.jit.types_compiled,
         stats.jit.compile_nanos as f64 / 1e6,
         stats.jit.code_bytes,
         stats.jit_calls,
+        stats.jit_cache_hits,
+        stats.jit_cache_misses,
         stats.interp_calls,
         stats.jit.decode_fallbacks + stats.jit.encode_fallbacks,
     );
